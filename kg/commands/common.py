@@ -1,0 +1,56 @@
+"""Options, output and error handling shared by every command."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from kg.errors import MissionKGError
+from kg.settings import Settings
+
+err = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", "-d", help="Directory of the graph store, indexes and quarantine [env MISSIONKG_DATA_DIR; default ./missionkg-data].", show_default=False),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON to standard output.")]
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    """Settings from the environment with the command's --data-dir applied."""
+    return Settings().with_data_dir(data_dir)
+
+
+def print_json(payload: Any) -> None:
+    """Write one JSON document to standard output."""
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+
+
+def run(app: typer.Typer, argv: list[str]) -> None:
+    """Run the app; a MissionKGError becomes `Error: ...` on stderr and its exit code, a closed pipe exits quietly."""
+    try:
+        app(argv, standalone_mode=False)
+    except MissionKGError as exc:
+        err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise SystemExit(exc.exit_code) from None
+    except BrokenPipeError:
+        sys.stderr.close()
+        raise SystemExit(0) from None
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        err.print("Aborted.")
+        raise SystemExit(130) from None
+    except Exception as exc:  # click usage errors arrive as ClickException in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        raise

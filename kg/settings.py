@@ -1,0 +1,58 @@
+"""Settings: one object carrying every knob, from defaults, environment (MISSIONKG_*) and flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path("missionkg-data")
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    return os.environ.get(f"MISSIONKG_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the graph lives and how it is queried, embedded and served."""
+
+    data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", str(DEFAULT_DATA_DIR)) or DEFAULT_DATA_DIR))
+    store_url: str | None = field(default_factory=lambda: _env("STORE_URL"))
+    model: str | None = field(default_factory=lambda: _env("MODEL"))
+    device: str = field(default_factory=lambda: _env("DEVICE", "cpu") or "cpu")
+    embed_batch_size: int = 64
+    query_timeout_s: float = field(default_factory=lambda: float(_env("QUERY_TIMEOUT", "10") or 10))
+    max_rows: int = field(default_factory=lambda: int(_env("MAX_ROWS", "10000") or 10000))
+
+    @property
+    def store_dir(self) -> Path:
+        """Directory of the embedded Oxigraph store."""
+        return self.data_dir / "store"
+
+    @property
+    def quarantine_path(self) -> Path:
+        """JSON Lines file of rejected input records with their reasons."""
+        return self.data_dir / "quarantine.jsonl"
+
+    @property
+    def releases_db(self) -> Path:
+        """SQLite file holding every loaded release, grouped by OCID for compiling."""
+        return self.data_dir / "releases.sqlite"
+
+    @property
+    def embeddings_db(self) -> Path:
+        """SQLite cache of embeddings keyed by model and content hash."""
+        return self.data_dir / "embeddings.sqlite"
+
+    @property
+    def index_dir(self) -> Path:
+        """Directory of the FAISS and BM25 search indexes."""
+        return self.data_dir / "index"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+
+    def with_data_dir(self, data_dir: Path | str | None) -> Settings:
+        """A copy pointing at another data directory (None keeps this one)."""
+        return self if data_dir is None else replace(self, data_dir=Path(data_dir))

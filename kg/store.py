@@ -1,0 +1,221 @@
+"""One interface over the embedded Oxigraph store and any SPARQL 1.1 server reached by URL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError, QueryTimeout, StoreError, StoreLockedError
+from kg.namespaces import PREFIXES
+from kg.settings import Settings
+
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "xml": ox.RdfFormat.RDF_XML,
+}
+_NUMERIC = {
+    "http://www.w3.org/2001/XMLSchema#integer": int,
+    "http://www.w3.org/2001/XMLSchema#long": int,
+    "http://www.w3.org/2001/XMLSchema#int": int,
+    "http://www.w3.org/2001/XMLSchema#decimal": float,
+    "http://www.w3.org/2001/XMLSchema#double": float,
+    "http://www.w3.org/2001/XMLSchema#float": float,
+}
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+
+
+def to_python(term: Any) -> Any:
+    """A plain Python value for an RDF term: IRI and string as str, numbers and booleans typed."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        cast = _NUMERIC.get(datatype)
+        if cast is not None:
+            try:
+                return cast(term.value)
+            except ValueError:
+                return term.value
+        if datatype == _BOOLEAN:
+            return term.value in ("true", "1")
+        return term.value
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    return str(term)
+
+
+@dataclass
+class Rows:
+    """A bounded SELECT result: variable names, rows of Python values, and whether the cap cut it."""
+
+    variables: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    truncated: bool = False
+
+    def column(self, name: str) -> list[Any]:
+        """All values of one variable, in row order."""
+        return [row.get(name) for row in self.rows]
+
+
+class GraphStore(Protocol):
+    """What the rest of missionkg needs from a quad store."""
+
+    def add_quads(self, quads: Iterable[ox.Quad], *, bulk: bool = False) -> None: ...
+    def replace_graph(self, graph: ox.NamedNode, quads: Iterable[ox.Quad]) -> None: ...
+    def drop_graphs(self, graphs: Iterable[ox.NamedNode]) -> None: ...
+    def select(self, query: str, *, max_rows: int | None = None, timeout_s: float | None = None) -> Rows: ...
+    def ask(self, query: str) -> bool: ...
+    def query_serialized(self, query: str, fmt: str) -> tuple[bytes, str]: ...
+    def count_quads(self) -> int: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def with_prefixes(query: str) -> str:
+    """Queries may use the project prefixes without declaring them."""
+    declared = {line.split()[1].rstrip(":") for line in query.splitlines() if line.strip().upper().startswith("PREFIX")}
+    header = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
+    return header + query
+
+
+class OxigraphStore:
+    """The embedded default: Oxigraph on disk, queried with the default graph as the union of all graphs."""
+
+    def __init__(self, path: Path | str | None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is None:
+                self._store = ox.Store()
+            elif read_only:
+                if not self.path.exists():
+                    raise StoreError(f"no graph store at {self.path}: run `missionkg build` or `missionkg vocab load` first")
+                self._store = ox.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(self.path))
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLockedError(
+                    f"the store at {self.path} is open for writing by another missionkg process; "
+                    "wait for it to finish (readers such as `serve` and `sparql` open it read-only)"
+                ) from exc
+            raise StoreError(f"cannot open the store at {self.path}: {exc}") from exc
+
+    @property
+    def raw(self) -> ox.Store:
+        """The underlying pyoxigraph Store, for bulk work and notebooks."""
+        return self._store
+
+    def add_quads(self, quads: Iterable[ox.Quad], *, bulk: bool = False) -> None:
+        """Add quads; `bulk` skips transactions for speed (callers make reruns idempotent)."""
+        if bulk:
+            self._store.bulk_extend(quads)
+        else:
+            self._store.extend(quads)
+
+    def replace_graph(self, graph: ox.NamedNode, quads: Iterable[ox.Quad]) -> None:
+        """Replace the whole content of one named graph."""
+        self.drop_graphs([graph])
+        self._store.extend(quads)
+
+    def drop_graphs(self, graphs: Iterable[ox.NamedNode]) -> None:
+        """Remove named graphs and their quads; graphs that do not exist are ignored."""
+        for graph in graphs:
+            if self._store.contains_named_graph(graph):
+                self._store.remove_graph(graph)
+
+    def _run(self, query: str) -> Any:
+        try:
+            return self._store.query(with_prefixes(query), use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise QueryError(f"invalid SPARQL: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"query failed: {exc}") from exc
+
+    def select(self, query: str, *, max_rows: int | None = None, timeout_s: float | None = None) -> Rows:
+        """Run a SELECT; stop at `max_rows` (fetching one more to flag truncation) or past `timeout_s`."""
+        started = time.monotonic()
+        solutions = self._run(query)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        variables = [v.value for v in solutions.variables]
+        result = Rows(variables)
+        for solution in solutions:
+            if max_rows is not None and len(result.rows) >= max_rows:
+                result.truncated = True
+                break
+            if timeout_s is not None and time.monotonic() - started > timeout_s:
+                raise QueryTimeout(f"query exceeded its time budget of {timeout_s:g} s")
+            result.rows.append({name: to_python(solution[name]) for name in variables})
+        return result
+
+    def ask(self, query: str) -> bool:
+        """Run an ASK query."""
+        return bool(self._run(query))
+
+    def query_serialized(self, query: str, fmt: str) -> tuple[bytes, str]:
+        """Run any query and serialise its result: SELECT/ASK in json|xml|csv|tsv, graphs in turtle|ntriples|jsonld."""
+        result = self._run(query)
+        if isinstance(result, ox.QueryTriples):
+            rdf_format = GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE)
+            return result.serialize(format=rdf_format), rdf_format.media_type
+        results_format = RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.JSON)
+        return result.serialize(format=results_format), results_format.media_type
+
+    def triples(self, query: str) -> Iterator[ox.Triple]:
+        """Run a CONSTRUCT or DESCRIBE and stream its triples."""
+        result = self._run(query)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("expected a CONSTRUCT or DESCRIBE query")
+        return iter(result)
+
+    def count_quads(self) -> int:
+        """Number of quads in every graph."""
+        return len(self._store)
+
+    def named_graphs(self) -> list[ox.NamedNode]:
+        """Every named graph in the store."""
+        return [g for g in self._store.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    def rdflib_dataset(self) -> Any:
+        """An rdflib Dataset over this same store (oxrdflib), for notebook users who know rdflib."""
+        from oxrdflib import OxigraphStore as RdflibOxigraph
+        from rdflib import Dataset
+
+        dataset = Dataset(store=RdflibOxigraph(store=self._store), default_union=True)
+        for prefix, iri in PREFIXES.items():
+            dataset.bind(prefix, iri)
+        return dataset
+
+    def flush(self) -> None:
+        """Write buffered data to disk."""
+        if self.path is not None:
+            self._store.flush()
+
+    def close(self) -> None:
+        """Flush and release the store."""
+        self.flush()
+        del self._store
+
+
+def open_store(settings: Settings, *, read_only: bool = False) -> GraphStore:
+    """Open the store the settings name: a SPARQL server by URL, else the embedded one under the data dir."""
+    if settings.store_url:
+        from kg.remote_store import RemoteStore
+
+        return RemoteStore(settings.store_url, timeout_s=settings.query_timeout_s)
+    return OxigraphStore(settings.store_dir, read_only=read_only)

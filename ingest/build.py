@@ -1,0 +1,159 @@
+"""`missionkg build`: read inputs → stage releases → compile and map dirty processes → load the store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ingest.compile import compile_releases
+from ingest.mapping import Mapped, ReleaseInfo, map_process
+from ingest.quarantine import Quarantine
+from ingest.readers import Rejected, read_releases
+from ingest.staging import CLEAN, STALE, Staging
+from ingest.validate import release_problem
+from kg.cpv import cpv_quads_for_codes
+from kg.errors import InputError
+from kg.namespaces import GRAPH_MISSIONS, process_graph
+from kg.settings import Settings
+from kg.store import GraphStore, open_store
+from kg.vocab import load_vocabularies
+
+STAGE_BATCH = 5_000
+MAP_BATCH = 2_000
+
+Progress = Callable[[str, int, int | None], None]
+
+
+@dataclass
+class BuildSummary:
+    """What a build read, loaded, rejected and wrote: read = loaded + quarantined + skipped, always."""
+
+    releases_read: int = 0
+    releases_loaded: int = 0
+    releases_quarantined: int = 0
+    releases_skipped: int = 0
+    releases_duplicate: int = 0
+    release_conflicts: int = 0
+    processes: int = 0
+    processes_mapped: int = 0
+    organisations: int = 0
+    triples: int = 0
+    seconds: float = 0.0
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)
+    quarantine_file: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data."""
+        return asdict(self)
+
+
+def _stage(
+    inputs: Sequence[str], staging: Staging, quarantine: Quarantine, summary: BuildSummary,
+    country: str | None, root_path: str | None, progress: Progress,
+) -> set[str]:
+    """Read every input record into the staging store or the quarantine; returns the sources read."""
+    from ingest.countries import country_code
+
+    sources: set[str] = set()
+    for item in read_releases(inputs, root_path=root_path):
+        summary.releases_read += 1
+        where = item.where
+        sources.add(where.source)
+        if isinstance(item, Rejected):
+            quarantine.reject(where.source, where.line, where.pointer, item.reason, item.detail, item.raw)
+            summary.releases_quarantined += 1
+        elif (problem := release_problem(item.release)) is not None:
+            quarantine.reject(where.source, where.line, where.pointer, *problem)
+            summary.releases_quarantined += 1
+        elif country and _buyer_country(item.release, country_code) not in (None, country):
+            summary.releases_skipped += 1
+        else:
+            staging.add(item.release, where.source, where.line, where.pointer)
+            summary.releases_loaded += 1
+        if summary.releases_read % STAGE_BATCH == 0:
+            summary.releases_duplicate += staging.commit()
+            progress("read", summary.releases_read, None)
+    summary.releases_duplicate += staging.commit()
+    progress("read", summary.releases_read, None)
+    return sources
+
+
+def _buyer_country(release: dict[str, Any], country_code: Callable[[Any], str | None]) -> str | None:
+    buyer = release.get("buyer") if isinstance(release.get("buyer"), dict) else {}
+    parties = [p for p in release.get("parties") or [] if isinstance(p, dict)]
+    match = next((p for p in parties if p.get("id") == buyer.get("id") or "buyer" in (p.get("roles") or [])), None)
+    return country_code((match or buyer).get("address"))
+
+
+def _map_batch(staging: Staging, ocids: list[str]) -> Iterable[Mapped]:
+    for ocid, releases, infos in staging.releases_for(ocids):
+        history = [ReleaseInfo(*info) for info in infos]
+        yield map_process(compile_releases(releases), history)
+
+
+def _write(store: GraphStore, staging: Staging, summary: BuildSummary, progress: Progress) -> None:
+    """Map every dirty process and write its graph; a kill at any point leaves work a rerun redoes."""
+    dirty = staging.dirty()
+    cpv_labels: dict[str, str | None] = {}
+    for start in range(0, len(dirty), MAP_BATCH):
+        batch = dirty[start : start + MAP_BATCH]
+        ocids = [ocid for ocid, _ in batch]
+        staging.mark(ocids, STALE)
+        store.drop_graphs(process_graph(ocid) for ocid, state in batch if state == STALE)
+        quads = []
+        for mapped in _map_batch(staging, ocids):
+            quads.extend(mapped.quads)
+            for code, label in mapped.cpv_labels.items():
+                if label or code not in cpv_labels:
+                    cpv_labels[code] = label
+        store.add_quads(quads, bulk=True)
+        store.flush()
+        staging.mark(ocids, CLEAN)
+        summary.processes_mapped += len(ocids)
+        progress("map", summary.processes_mapped, len(dirty))
+    _add_missing_cpv(store, cpv_labels)
+
+
+def _add_missing_cpv(store: GraphStore, labels: dict[str, str | None]) -> None:
+    """Give CPV codes seen in notices a concept (with ancestors) when no CPV list has described them."""
+    if not labels:
+        return
+    known = set(store.select("SELECT ?c WHERE { GRAPH <https://w3id.org/missionkg/id/graph/vocab/cpv> { ?s skos:notation ?c } }").column("c"))
+    missing = {code: label for code, label in labels.items() if code not in known}
+    if missing:
+        store.add_quads(q for q in cpv_quads_for_codes(missing) if str(q.object) not in known)
+
+
+def build(
+    settings: Settings, inputs: Sequence[str], *, country: str | None = None, root_path: str | None = None,
+    progress: Progress | None = None,
+) -> BuildSummary:
+    """Ingest OCDS inputs into the graph under the settings' data directory and report what happened."""
+    if not inputs:
+        raise InputError("no input given: pass OCDS files or directories, or - for standard input")
+    started = time.monotonic()
+    report = progress or (lambda stage, done, total: None)
+    summary = BuildSummary(quarantine_file=str(settings.quarantine_path))
+    store = open_store(settings)
+    if not store.ask(f"ASK {{ GRAPH <{GRAPH_MISSIONS.value}> {{ ?s ?p ?o }} }}"):
+        load_vocabularies(store)
+    staging = Staging(settings.releases_db)
+    quarantine = Quarantine(settings.quarantine_path)
+    try:
+        sources = _stage(inputs, staging, quarantine, summary, country.upper() if country else None, root_path, report)
+        quarantine.write(sources)
+        summary.quarantine_reasons = quarantine.reasons()
+        if summary.releases_read == summary.releases_quarantined and summary.releases_read > 0 and summary.releases_loaded == 0 and summary.releases_skipped == 0:
+            raise InputError(f"nothing readable in {', '.join(inputs)}: every record was quarantined (see {settings.quarantine_path})")
+        _write(store, staging, summary, report)
+        summary.processes = staging.count_processes()
+        summary.release_conflicts = staging.conflicts()
+        summary.organisations = int(store.select("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a mkg:Organisation }").rows[0]["n"])
+        summary.triples = store.count_quads()
+    finally:
+        staging.close()
+        store.close()
+    summary.seconds = round(time.monotonic() - started, 3)
+    return summary

@@ -1,0 +1,39 @@
+"""The quarantine file: every rejected input record with its source, location and reason."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+
+class Quarantine:
+    """Collects rejections during a build and rewrites the quarantine file for the sources read."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: list[dict[str, Any]] = []
+
+    def reject(self, source: str, line: int | None, pointer: str | None, reason: str, detail: str, raw: str | None = None) -> None:
+        """Record one rejected record."""
+        self.entries.append({"source": source, "line": line, "pointer": pointer, "reason": reason, "detail": detail, "raw": raw})
+
+    def reasons(self) -> dict[str, int]:
+        """Count of rejections by reason."""
+        return dict(Counter(e["reason"] for e in self.entries))
+
+    def write(self, sources: set[str]) -> None:
+        """Replace the entries of the sources just read, keeping those of other sources from earlier builds."""
+        kept: list[bytes] = []
+        if self.path.exists():
+            for line in self.path.read_bytes().splitlines():
+                if line.strip() and orjson.loads(line).get("source") not in sources:
+                    kept.append(line)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("wb") as handle:
+            for line in kept:
+                handle.write(line + b"\n")
+            for entry in self.entries:
+                handle.write(orjson.dumps(entry) + b"\n")

@@ -1,0 +1,117 @@
+"""The release store: every loaded release in SQLite, grouped by OCID, with which processes need (re)mapping.
+
+It makes builds incremental and restartable: a release is staged once (by content hash), an OCID is marked
+dirty when a new release arrives, and it is marked clean only after its graph is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+# state of a process: NEW was never written to the store; STALE may have quads there that must go first.
+NEW, STALE, CLEAN = 0, 1, 2
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS releases (
+    ocid TEXT NOT NULL, hash TEXT NOT NULL, release_id TEXT, date TEXT, tags TEXT,
+    source TEXT, line INTEGER, pointer TEXT, body BLOB NOT NULL, seq INTEGER NOT NULL,
+    PRIMARY KEY (ocid, hash)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS processes (ocid TEXT PRIMARY KEY, state INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS processes_state ON processes (state);
+"""
+
+
+def release_hash(body: bytes) -> str:
+    """Content hash of a release's canonical JSON."""
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+class Staging:
+    """SQLite-backed release store under the data directory."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+        self._seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM releases").fetchone()[0]
+        self._pending: list[tuple[Any, ...]] = []
+
+    def add(self, release: dict[str, Any], source: str, line: int | None, pointer: str | None) -> None:
+        """Queue a release for staging; identical releases are stored once."""
+        body = orjson.dumps(release, option=orjson.OPT_SORT_KEYS)
+        self._seq += 1
+        tags = release.get("tag")
+        self._pending.append((
+            release["ocid"], release_hash(body), str(release.get("id") or ""), release.get("date"),
+            orjson.dumps(tags if isinstance(tags, list) else [tags] if tags else []).decode(),
+            source, line, pointer, body, self._seq,
+        ))
+
+    def commit(self) -> int:
+        """Write queued releases and mark their OCIDs dirty; returns how many were already staged."""
+        if not self._pending:
+            return 0
+        with self.db:
+            self.db.execute("BEGIN")
+            before = self.db.total_changes
+            self.db.executemany("INSERT OR IGNORE INTO releases VALUES (?,?,?,?,?,?,?,?,?,?)", self._pending)
+            added = self.db.total_changes - before
+            self.db.executemany(
+                "INSERT INTO processes VALUES (?, 0) ON CONFLICT(ocid) DO UPDATE SET state = MIN(state, 1)",
+                [(row[0],) for row in self._pending],
+            )
+        duplicates = len(self._pending) - added
+        self._pending.clear()
+        return duplicates
+
+    def dirty(self) -> list[tuple[str, int]]:
+        """OCIDs whose graph must be (re)written, with their state."""
+        return self.db.execute("SELECT ocid, state FROM processes WHERE state < 2 ORDER BY ocid").fetchall()
+
+    def mark(self, ocids: Sequence[str], state: int) -> None:
+        """Set the state of a batch of processes."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("UPDATE processes SET state = ? WHERE ocid = ?", [(state, o) for o in ocids])
+
+    def releases_for(self, ocids: Sequence[str]) -> Iterator[tuple[str, list[dict[str, Any]], list[tuple[Any, ...]]]]:
+        """For each OCID: its releases (in the order they were read) and their provenance rows."""
+        placeholders = ",".join("?" * len(ocids))
+        rows = self.db.execute(
+            f"SELECT ocid, body, release_id, date, tags, source, line FROM releases WHERE ocid IN ({placeholders}) ORDER BY ocid, seq",
+            list(ocids),
+        )
+        current, bodies, infos = None, [], []
+        for ocid, body, release_id, date, tags, source, line in rows:
+            if ocid != current and current is not None:
+                yield current, bodies, infos
+                bodies, infos = [], []
+            current = ocid
+            bodies.append(orjson.loads(body))
+            infos.append((release_id, date, tuple(orjson.loads(tags)), source, line))
+        if current is not None:
+            yield current, bodies, infos
+
+    def count_processes(self) -> int:
+        """Number of distinct OCIDs staged."""
+        return self.db.execute("SELECT COUNT(*) FROM processes").fetchone()[0]
+
+    def conflicts(self) -> int:
+        """Releases sharing an OCID, id and date with different content (all kept, none overwritten)."""
+        return self.db.execute(
+            "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM releases GROUP BY ocid, release_id, date HAVING n > 1)"
+        ).fetchone()[0]
+
+    def close(self) -> None:
+        """Commit anything queued and close."""
+        self.commit()
+        self.db.close()

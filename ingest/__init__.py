@@ -1,0 +1,1 @@
+"""Reading OCDS publications into the graph: streaming readers, mapping and loading."""

@@ -12,6 +12,7 @@ from ingest.mapping import Mapped, ReleaseInfo, map_process
 from ingest.quarantine import Quarantine
 from ingest.readers import Rejected, read_releases
 from ingest.staging import CLEAN, STALE, Staging
+from ingest.stages import run_stages
 from ingest.validate import release_problem
 from kg.cpv import cpv_quads_for_codes
 from kg.errors import InputError
@@ -43,6 +44,7 @@ class BuildSummary:
     seconds: float = 0.0
     quarantine_reasons: dict[str, int] = field(default_factory=dict)
     quarantine_file: str = ""
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data."""
@@ -93,8 +95,8 @@ def _map_batch(staging: Staging, ocids: list[str]) -> Iterable[Mapped]:
         yield map_process(compile_releases(releases), history)
 
 
-def _write(store: GraphStore, staging: Staging, summary: BuildSummary, progress: Progress) -> None:
-    """Map every dirty process and write its graph; a kill at any point leaves work a rerun redoes."""
+def _write(store: GraphStore, staging: Staging, summary: BuildSummary, progress: Progress) -> list[str]:
+    """Map every dirty process and write its graph; returns their OCIDs. A kill at any point leaves work a rerun redoes."""
     dirty = staging.dirty()
     cpv_labels: dict[str, str | None] = {}
     for start in range(0, len(dirty), MAP_BATCH):
@@ -114,6 +116,7 @@ def _write(store: GraphStore, staging: Staging, summary: BuildSummary, progress:
         summary.processes_mapped += len(ocids)
         progress("map", summary.processes_mapped, len(dirty))
     _add_missing_cpv(store, cpv_labels)
+    return [ocid for ocid, _ in dirty]
 
 
 def _add_missing_cpv(store: GraphStore, labels: dict[str, str | None]) -> None:
@@ -128,7 +131,7 @@ def _add_missing_cpv(store: GraphStore, labels: dict[str, str | None]) -> None:
 
 def build(
     settings: Settings, inputs: Sequence[str], *, country: str | None = None, root_path: str | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, skip_stages: frozenset[str] = frozenset(),
 ) -> BuildSummary:
     """Ingest OCDS inputs into the graph under the settings' data directory and report what happened."""
     if not inputs:
@@ -147,7 +150,8 @@ def build(
         summary.quarantine_reasons = quarantine.reasons()
         if summary.releases_read == summary.releases_quarantined and summary.releases_read > 0 and summary.releases_loaded == 0 and summary.releases_skipped == 0:
             raise InputError(f"nothing readable in {', '.join(inputs)}: every record was quarantined (see {settings.quarantine_path})")
-        _write(store, staging, summary, report)
+        changed = _write(store, staging, summary, report)
+        summary.stages = run_stages(settings, store, changed, report, skip=skip_stages)
         summary.processes = staging.count_processes()
         summary.release_conflicts = staging.conflicts()
         summary.organisations = int(store.select("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a mkg:Organisation }").rows[0]["n"])

@@ -7,7 +7,9 @@ import re
 
 import ftfy
 
-_SUSPECT = re.compile("[ÂÃâ€™&]")
+_MOJIBAKE = re.compile("[ÂÃâ]")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
+_MESSY = re.compile(r"[\n\r\t\u00a0\u202f\u2009]| {2}")
 # "\r\n" that lost its backslashes: trusted only after punctuation, before another break, a bullet or an indent,
 # because many English words end in "rn" ("modern slavery", "pattern").
 _LITERAL_RN = re.compile(r"(?<=[.:;!?)\]])rn|rn(?=rn|\s{2,}|-\s|•)|(?<=\s)rn(?=\S)")
@@ -26,10 +28,14 @@ def clean_text(value: object, *, literal_rn: bool = False) -> str | None:
     if value is None:
         return None
     text = str(value)
-    if _SUSPECT.search(text):
-        text = ftfy.fix_text(html.unescape(text), unescape_html=False)
+    if _ENTITY.search(text):
+        text = html.unescape(text)
+    if _MOJIBAKE.search(text):
+        text = ftfy.fix_text(text, unescape_html=False)
     if literal_rn:
         text = _LITERAL_RN.sub("\n", text)
+    if not _MESSY.search(text):
+        return text.strip() or None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _BLANK_LINES.sub("\n\n", "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")))
     text = text.strip()

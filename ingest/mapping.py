@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,8 +44,16 @@ class Mapped:
     country: str | None = None
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~]")
+
+
+def _segment(part: object) -> str:
+    text = str(part)
+    return quote(text, safe="-._~") if _UNSAFE.search(text) else text
+
+
 def _child(node: NamedNode, *parts: object) -> NamedNode:
-    return NamedNode(node.value + "".join("/" + quote(str(p), safe="-._~") for p in parts))
+    return NamedNode(node.value + "".join("/" + _segment(p) for p in parts))
 
 
 def _dt(value: object) -> Literal | None:

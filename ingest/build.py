@@ -16,7 +16,7 @@ from ingest.stages import run_stages
 from ingest.validate import release_problem
 from kg.cpv import cpv_quads_for_codes
 from kg.errors import InputError
-from kg.namespaces import GRAPH_MISSIONS, process_graph
+from kg.namespaces import GRAPH_CPV, GRAPH_MISSIONS, process_graph
 from kg.settings import Settings
 from kg.store import GraphStore, open_store
 from kg.vocab import load_vocabularies
@@ -123,10 +123,14 @@ def _add_missing_cpv(store: GraphStore, labels: dict[str, str | None]) -> None:
     """Give CPV codes seen in notices a concept (with ancestors) when no CPV list has described them."""
     if not labels:
         return
-    known = set(store.select("SELECT ?c WHERE { GRAPH <https://w3id.org/missionkg/id/graph/vocab/cpv> { ?s skos:notation ?c } }").column("c"))
-    missing = {code: label for code, label in labels.items() if code not in known}
-    if missing:
-        store.add_quads(q for q in cpv_quads_for_codes(missing) if str(q.object) not in known)
+    rows = store.select(
+        f"SELECT ?c (SAMPLE(?l) AS ?label) WHERE {{ GRAPH <{GRAPH_CPV.value}> "
+        "{ ?s skos:notation ?c OPTIONAL { ?s skos:prefLabel ?l } } } GROUP BY ?c"
+    ).rows
+    known = {row["c"]: row["label"] for row in rows}
+    wanted = {code: label for code, label in labels.items() if code not in known or (label and not known[code])}
+    if wanted:
+        store.add_quads(cpv_quads_for_codes(wanted))
 
 
 def build(

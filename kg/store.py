@@ -97,6 +97,7 @@ class OxigraphStore:
 
     def __init__(self, path: Path | str | None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
+        self.read_only = read_only
         try:
             if self.path is None:
                 self._store = ox.Store()
@@ -203,7 +204,7 @@ class OxigraphStore:
 
     def flush(self) -> None:
         """Write buffered data to disk."""
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             self._store.flush()
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ err = Console(stderr=True)
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", "-d", help="Directory of the graph store, indexes and quarantine [env MISSIONKG_DATA_DIR; default ./missionkg-data].", show_default=False),
+    typer.Option("--data-dir", "-d", help="Directory of the graph store, indexes and quarantine (env MISSIONKG_DATA_DIR; default ./missionkg-data).", show_default=False),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON to standard output.")]
 
@@ -35,7 +35,7 @@ def print_json(payload: Any) -> None:
 def run(app: typer.Typer, argv: list[str]) -> None:
     """Run the app; a MissionKGError becomes `Error: ...` on stderr and its exit code, a closed pipe exits quietly."""
     try:
-        app(argv, standalone_mode=False)
+        code = app(argv, standalone_mode=False)
     except MissionKGError as exc:
         err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
         raise SystemExit(exc.exit_code) from None
@@ -54,3 +54,5 @@ def run(app: typer.Typer, argv: list[str]) -> None:
             exc.show()
             raise SystemExit(exc.exit_code) from None
         raise
+    if isinstance(code, int) and code:
+        raise SystemExit(code)

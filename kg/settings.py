@@ -42,8 +42,9 @@ class Settings:
 
     @property
     def embeddings_db(self) -> Path:
-        """SQLite cache of embeddings keyed by model and content hash."""
-        return self.data_dir / "embeddings.sqlite"
+        """SQLite cache of embeddings keyed by model and content hash; MISSIONKG_EMBEDDINGS_DB shares one across data dirs."""
+        shared = _env("EMBEDDINGS_DB")
+        return Path(shared) if shared else self.data_dir / "embeddings.sqlite"
 
     @property
     def index_dir(self) -> Path:

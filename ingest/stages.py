@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from kg.errors import ConfigError
 from kg.settings import Settings
 from kg.store import GraphStore
 
@@ -19,6 +20,7 @@ Stage = Callable[[Settings, GraphStore, Sequence[str], Progress], dict[str, Any]
 
 STAGES: list[tuple[str, str]] = [
     ("organisations", "kg.matching:run"),
+    ("align", "kg.align:run"),
 ]
 
 
@@ -32,4 +34,7 @@ def run_stages(
     settings: Settings, store: GraphStore, changed: Sequence[str], progress: Progress, *, skip: frozenset[str] = frozenset()
 ) -> dict[str, dict[str, Any]]:
     """Run every registered stage not in `skip`; returns each stage's figures by name."""
+    unknown = skip - {name for name, _ in STAGES}
+    if unknown:
+        raise ConfigError(f"unknown stage {', '.join(sorted(unknown))}: the stages are {', '.join(n for n, _ in STAGES)}")
     return {name: resolve(target)(settings, store, changed, progress) for name, target in STAGES if name not in skip}

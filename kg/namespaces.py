@@ -81,7 +81,7 @@ MKG = _Vocab(
         "mission", "outcome", "cpvPrefix", "examplePhrase", "target", "unit", "deadline",
         "targetDescription", "svModel", "relatedMission",
         # alignment
-        "advances", "score", "method", "model", "modelVersion", "evidence",
+        "advances", "primaryMission", "lastAligned", "score", "method", "model", "modelVersion", "evidence",
         "alignedProcess", "matchedPassage", "matchedOutcome", "cpvSignal", "buyerSignal", "phraseSignal",
         "aboveThreshold",
         # social value

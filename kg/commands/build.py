@@ -18,6 +18,7 @@ def build(
     json_out: JsonFlag = False,
     country: Annotated[str | None, typer.Option(help="Keep only processes whose buyer is in this country (ISO code, e.g. GB); others are counted as skipped.")] = None,
     root_path: Annotated[str | None, typer.Option(help="ijson prefix of the releases in unusual packages, e.g. 'data.item'.")] = None,
+    skip: Annotated[list[str] | None, typer.Option("--skip", help="Leave out a post-ingest stage (organisations, align, index); repeatable.")] = None,
 ) -> None:
     """Ingest OCDS notices into the graph, with progress; exit 0 if all loaded, 3 if some were quarantined, 2 if nothing was usable."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -33,7 +34,9 @@ def build(
                 tasks[stage] = bar.add_task({"read": "reading releases", "map": "mapping processes"}.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        summary = run_build(settings, inputs, country=country, root_path=root_path, progress=progress)
+        summary = run_build(
+            settings, inputs, country=country, root_path=root_path, progress=progress, skip_stages=frozenset(skip or ())
+        )
     if json_out:
         print_json(summary.as_dict())
     else:

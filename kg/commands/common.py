@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -30,6 +31,24 @@ def settings_for(data_dir: Path | None) -> Settings:
 def print_json(payload: Any) -> None:
     """Write one JSON document to standard output."""
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+
+
+def write_jsonl(rows: Iterable[Any], output: Path | None) -> int:
+    """Write rows as JSON Lines to a file or standard output; returns the number written."""
+    import orjson
+
+    handle = output.open("wb") if output else sys.stdout.buffer
+    count = 0
+    try:
+        for row in rows:
+            handle.write(orjson.dumps(row) + b"\n")
+            count += 1
+    finally:
+        if output:
+            handle.close()
+        else:
+            handle.flush()
+    return count
 
 
 def run(app: typer.Typer, argv: list[str]) -> None:

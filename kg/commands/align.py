@@ -1,0 +1,113 @@
+"""`missionkg align`, `explain`, `export alignments` and `eval alignment`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kg.commands.common import DataDir, JsonFlag, err, print_json, settings_for
+
+export_app = typer.Typer(help="Write JSON Lines exports to standard output (or -o FILE).", no_args_is_help=True)
+Output = Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of standard output.")]
+
+
+def align(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
+    """Re-run mission alignment over every process in the graph, replacing earlier alignments."""
+    from kg.align import align_processes
+    from kg.store import open_store
+
+    store = open_store(settings_for(data_dir))
+    try:
+        figures = align_processes(settings_for(data_dir), store)
+    finally:
+        store.close()
+    if json_out:
+        print_json(figures)
+    else:
+        advances = ", ".join(f"{m} {n:,}" for m, n in figures["advances"].items())
+        err.print(f"aligned {figures['processes']:,} processes in {figures['seconds']:.1f} s; advances: {advances}")
+
+
+def explain(
+    ocid: Annotated[str, typer.Argument(help="OCID of the contracting process.")], data_dir: DataDir = None, json_out: JsonFlag = False
+) -> None:
+    """Show each mission's score for one process and the evidence behind it."""
+    from kg.alignment_report import explain as explain_process
+    from kg.store import open_store
+
+    report = explain_process(open_store(settings_for(data_dir), read_only=True), ocid)
+    if json_out:
+        print_json(report)
+        return
+    out = sys.stdout.write
+    out(f"{report['ocid']}: {report['title'] or '(no title)'}\n")
+    if not report["aligned"]:
+        out("  not aligned yet: run `missionkg align`\n")
+    out(f"  primary mission: {report['primary'] or 'none'}\n")
+    for mission, info in sorted(report["missions"].items(), key=lambda kv: -kv[1]["score"]):
+        mark = "advances" if info["advances"] else "below threshold"
+        out(f"  {mission:<14} {info['score']:.3f}  {mark}\n      {info['evidence']}\n")
+        if info["advances"] and info["passage"]:
+            out(f"      passage: {info['passage'][:240]!r}\n")
+    for outcome in report["outcomes"]:
+        out(f"  outcome {outcome['mission']}/{outcome['outcome']}: {outcome['score']:.3f}\n")
+
+
+@export_app.command("alignments")
+def export_alignments(data_dir: DataDir = None, output: Output = None) -> None:
+    """One JSON line per aligned process: ocid, primary, missions, scores."""
+    from kg.alignment_report import alignment_rows
+    from kg.commands.common import write_jsonl
+    from kg.store import open_store
+
+    write_jsonl(alignment_rows(open_store(settings_for(data_dir), read_only=True)), output)
+
+
+def eval_alignment(
+    gold: Annotated[Path, typer.Option(help="JSON Lines of labelled processes: {\"ocid\", \"primary\", \"missions\"}.")],
+    data_dir: DataDir = None,
+    json_out: JsonFlag = False,
+    fit: Annotated[bool, typer.Option("--fit", help="Refit the shipped model on GOLD (leave-one-source-out figures first).")] = False,
+) -> None:
+    """Score the graph's alignments against hand labels: accuracy, macro-F1, per-mission precision/recall, precision@20."""
+    from kg.align_eval import load_gold, metrics
+
+    settings = settings_for(data_dir)
+    rows = load_gold(gold)
+    if fit:
+        from kg.align_eval import fit_and_report
+        from kg.align_fit import gold_features
+
+        features, embedding_model = gold_features(settings, rows)
+        report = fit_and_report(features, rows, embedding_model)
+    else:
+        from kg.alignment_report import alignment_rows
+        from kg.store import open_store
+
+        predicted = {r["ocid"]: r for r in alignment_rows(open_store(settings, read_only=True))}
+        report = metrics(rows, predicted)
+        report["unaligned"] = sum(r["ocid"] not in predicted for r in rows)
+    if json_out:
+        print_json(report)
+        return
+    figures = report["cross_validated"] if fit else report
+    if fit:
+        err.print(f"model written to {report['model']}; leave-one-source-out figures:")
+    out = sys.stdout.write
+    out(f"processes {figures['n']}  accuracy {figures['accuracy']:.3f}  macro-F1 {figures['macro_f1']:.3f}  F1(none) {figures['f1_none']:.3f}\n")
+    out(f"{'mission':<14}{'support':>8}{'precision':>10}{'recall':>8}{'F1':>7}{'P@20':>7}\n")
+    for mission, m in figures["missions"].items():
+        out(f"{mission:<14}{m['support']:>8}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1_primary']:>7.3f}{m['precision_at_20']:>7.3f}\n")
+    if figures.get("unaligned"):
+        err.print(f"[yellow]{figures['unaligned']} labelled processes are not aligned in this graph (counted as wrong)[/]")
+
+
+def register(app: typer.Typer, eval_app: typer.Typer) -> None:
+    """Add this module's commands to the top-level app and the eval group."""
+    app.command("align")(align)
+    app.command("explain")(explain)
+    app.add_typer(export_app, name="export")
+    eval_app.command("alignment")(eval_alignment)

@@ -17,11 +17,13 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 demo: install
-	$(VENV)/bin/missionkg vocab load --data-dir $(DATA_DIR)
+	$(VENV)/bin/missionkg demo-data --n $(DEMO_N) --seed 1 -o $(DATA_DIR)-input/demo.jsonl.gz
+	$(VENV)/bin/missionkg build $(DATA_DIR)-input/demo.jsonl.gz --data-dir $(DATA_DIR)
 	$(VENV)/bin/missionkg stats --data-dir $(DATA_DIR)
+	$(VENV)/bin/missionkg serve --data-dir $(DATA_DIR)
 
 test: install
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) $(DATA_DIR) build *.egg-info
+	rm -rf $(VENV) $(DATA_DIR) $(DATA_DIR)-input build *.egg-info

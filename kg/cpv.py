@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, Quad
 
 from kg.errors import InputError
 from kg.namespaces import CPV_SCHEME, GRAPH_CPV, MKG, RDF_TYPE, SKOS, cpv_iri

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 
 import pyoxigraph as ox
 
 from kg.errors import QueryError, QueryTimeout, StoreError
-from kg.store import GRAPH_FORMATS, RESULT_FORMATS, Rows, with_prefixes, to_python
+from kg.store import GRAPH_FORMATS, RESULT_FORMATS, Rows, collect_rows, with_prefixes
 
 
 def _endpoints(query_url: str) -> tuple[str, str]:
@@ -82,19 +83,10 @@ class RemoteStore:
 
     def select(self, query: str, *, max_rows: int | None = None, timeout_s: float | None = None) -> Rows:
         """Run a SELECT on the server and cap its rows."""
+        started = time.monotonic()
         body = self._query(query, "application/sparql-results+json")
         solutions = ox.parse_query_results(io.BytesIO(body), format=ox.QueryResultsFormat.JSON)
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise QueryError("expected a SELECT query")
-
-        variables = [v.value for v in solutions.variables]
-        result = Rows(variables)
-        for solution in solutions:
-            if max_rows is not None and len(result.rows) >= max_rows:
-                result.truncated = True
-                break
-            result.rows.append({name: to_python(solution[name]) for name in variables})
-        return result
+        return collect_rows(solutions, max_rows, started, timeout_s)
 
     def ask(self, query: str) -> bool:
         """Run an ASK on the server."""

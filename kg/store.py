@@ -71,6 +71,22 @@ class Rows:
         return [row.get(name) for row in self.rows]
 
 
+def collect_rows(solutions: Any, max_rows: int | None, started: float, timeout_s: float | None) -> Rows:
+    """Python rows of SELECT solutions, stopping at `max_rows` (truncated) or past the time budget."""
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise QueryError("expected a SELECT query")
+    variables = [v.value for v in solutions.variables]
+    result = Rows(variables)
+    for solution in solutions:
+        if max_rows is not None and len(result.rows) >= max_rows:
+            result.truncated = True
+            break
+        if timeout_s is not None and time.monotonic() - started > timeout_s:
+            raise QueryTimeout(f"query exceeded its time budget of {timeout_s:g} s")
+        result.rows.append({name: to_python(solution[name]) for name in variables})
+    return result
+
+
 class GraphStore(Protocol):
     """What the rest of missionkg needs from a quad store."""
 
@@ -158,19 +174,7 @@ class OxigraphStore:
     def select(self, query: str, *, max_rows: int | None = None, timeout_s: float | None = None) -> Rows:
         """Run a SELECT; stop at `max_rows` (fetching one more to flag truncation) or past `timeout_s`."""
         started = time.monotonic()
-        solutions = self._run(query)
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise QueryError("expected a SELECT query")
-        variables = [v.value for v in solutions.variables]
-        result = Rows(variables)
-        for solution in solutions:
-            if max_rows is not None and len(result.rows) >= max_rows:
-                result.truncated = True
-                break
-            if timeout_s is not None and time.monotonic() - started > timeout_s:
-                raise QueryTimeout(f"query exceeded its time budget of {timeout_s:g} s")
-            result.rows.append({name: to_python(solution[name]) for name in variables})
-        return result
+        return collect_rows(self._run(query), max_rows, started, timeout_s)
 
     def ask(self, query: str) -> bool:
         """Run an ASK query."""

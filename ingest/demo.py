@@ -564,6 +564,8 @@ def write_demo(path: str | Path | None, n: int, seed: int = 0, *, shape: Shape =
         head = _dumps(meta)[:-1] + (b',"releases":[\n' if shape == "release-package" else b',"records":[\n')
         sep, tail = b",\n", b"\n]}\n"
     with contextlib.ExitStack() as stack:
+        if not stdout:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
         raw: IO[bytes] = sys.stdout.buffer if stdout else stack.enter_context(open(path, "wb"))  # type: ignore
         out: IO[bytes] = raw
         if gzip:

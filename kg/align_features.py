@@ -74,7 +74,8 @@ class Prototypes:
         self.vectors = embedder.encode(texts)
         self.owner = np.asarray(owners)
         self.outcome_mission = np.asarray([MISSION_IDS.index(o.mission) for o in self.outcomes])
-        self.phrases = [[(p.lower(), o.slug) for o in self.outcomes if o.mission == m for p in o.phrases] for m in MISSION_IDS]
+        self.cpv_prefixes = [frozenset(p for o in self.outcomes if o.mission == m for p in o.cpv_prefixes) for m in MISSION_IDS]
+        self.phrases = [phrase_pattern([p for o in self.outcomes if o.mission == m for p in o.phrases]) for m in MISSION_IDS]
 
     def outcome_max(self, sims: np.ndarray) -> np.ndarray:
         """Per outcome, the best similarity over its prototypes: (rows, n_outcomes)."""
@@ -88,23 +89,27 @@ class Prototypes:
         return np.stack([outcome_sims[:, self.outcome_mission == m].max(axis=1) for m in range(len(MISSION_IDS))], axis=1)
 
 
-def cpv_matches(codes: Sequence[str], outcomes: Sequence[Outcome], mission: str) -> tuple[float, list[str]]:
+def cpv_matches(codes: Sequence[str], prefixes: frozenset[str]) -> tuple[float, list[str]]:
     """Strength of the CPV prior for a mission (longest matching prefix, scaled to 0–1) and the codes that matched."""
-    best, matched = 0, []
+    best, matched = 0, set()
     for code in codes:
-        for outcome in outcomes:
-            if outcome.mission != mission:
-                continue
-            for prefix in outcome.cpv_prefixes:
-                if code.startswith(prefix):
-                    matched.append(code)
-                    best = max(best, len(prefix))
-    return min(best, 5) / 5.0, sorted(set(matched))
+        for length in range(min(len(code), 8), 1, -1):
+            if code[:length] in prefixes:
+                matched.add(code)
+                best = max(best, length)
+                break
+    return min(best, 5) / 5.0, sorted(matched)
 
 
-def phrase_hits(text: str, phrases: Sequence[tuple[str, str]]) -> list[str]:
-    """Example phrases of a mission that occur in the text (case-insensitive, on word boundaries)."""
-    return [p for p, _ in phrases if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text)]
+def phrase_pattern(phrases: Sequence[str]) -> re.Pattern[str]:
+    """One regex finding any of the phrases on word boundaries, longest first so overlaps prefer the fuller phrase."""
+    alternatives = "|".join(re.escape(p.lower()) for p in sorted(set(phrases), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+
+def phrase_hits(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """Distinct phrases of a mission found in lower-cased text, in order of first appearance."""
+    return list(dict.fromkeys(match.group(0) for match in pattern.finditer(text)))
 
 
 def compute_signals(texts: Sequence[ProcessText], embedder: Embedder, prototypes: Prototypes) -> Signals:
@@ -135,16 +140,16 @@ def compute_signals(texts: Sequence[ProcessText], embedder: Embedder, prototypes
     embeddings /= np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-9)
 
     features = np.zeros((n, len(MISSION_IDS), len(FEATURES_PER_MISSION)), dtype=np.float32)
+    best_other = np.stack([np.delete(mission_sim, m, axis=1).max(axis=1) for m in range(len(MISSION_IDS))], axis=1)
     evidence: list[dict[str, Evidence]] = []
     for i, text in enumerate(texts):
         lowered = full[i].lower()
         per_mission: dict[str, Evidence] = {}
         for m, mission in enumerate(MISSION_IDS):
-            others = np.delete(mission_sim[i], m)
-            cpv_score, cpv_codes = cpv_matches(text.cpv, prototypes.outcomes, mission)
+            cpv_score, cpv_codes = cpv_matches(text.cpv, prototypes.cpv_prefixes[m])
             buyer = BUYER_PATTERNS[mission].search(text.buyer_name or "")
             hits = phrase_hits(lowered, prototypes.phrases[m])
-            features[i, m] = (mission_sim[i, m], title_sim[i, m], mission_sim[i, m] - others.max(), cpv_score,
+            features[i, m] = (mission_sim[i, m], title_sim[i, m], mission_sim[i, m] - best_other[i, m], cpv_score,
                               1.0 if buyer else 0.0, min(len(hits), 3) / 3.0)
             columns = np.flatnonzero(prototypes.outcome_mission == m)
             top = columns[int(np.argmax(outcome_sim[i, columns]))]

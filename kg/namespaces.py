@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import quote
 
 from pyoxigraph import NamedNode
@@ -127,6 +128,7 @@ def process_graph(ocid: str) -> NamedNode:
     return NamedNode(f"{ID}graph/process/{_q(ocid)}")
 
 
+@lru_cache(maxsize=64)
 def mission_iri(mission_id: str) -> NamedNode:
     """IRI of one of the five missions by its fixed slug."""
     return NamedNode(f"{ID}mission/{mission_id}")

@@ -21,6 +21,7 @@ Stage = Callable[[Settings, GraphStore, Sequence[str], Progress], dict[str, Any]
 STAGES: list[tuple[str, str]] = [
     ("organisations", "kg.matching:run"),
     ("align", "kg.align:run"),
+    ("index", "kg.search.index:run"),
 ]
 
 

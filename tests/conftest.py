@@ -51,11 +51,11 @@ def real_files(shared_data: Path) -> list[Path]:
 
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory: pytest.TempPathFactory, real_files: list[Path]) -> Settings:
-    """Settings of a data dir holding a graph built once from every real file (ingest and matching, no alignment)."""
+    """Settings of a data dir holding a graph built once from every real file (ingest and matching; no alignment or index)."""
     from ingest.build import build
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("real-graph"))
-    build(settings, [str(p) for p in real_files], skip_stages=frozenset({"align"}))
+    build(settings, [str(p) for p in real_files], skip_stages=frozenset({"align", "index"}))
     return settings
 
 

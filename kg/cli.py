@@ -6,9 +6,15 @@ import sys
 
 import typer
 
+from kg.commands import align as align_commands
+from kg.commands import analytics as analytics_commands
 from kg.commands import build as build_commands
 from kg.commands import common
+from kg.commands import fetch as fetch_commands
+from kg.commands import search as search_commands
 from kg.commands import graph as graph_commands
+from kg.commands import serve as serve_commands
+from kg.commands import suppliers as supplier_commands
 from kg.commands import vocab as vocab_commands
 
 app = typer.Typer(
@@ -21,6 +27,12 @@ app = typer.Typer(
 app.add_typer(vocab_commands.app, name="vocab")
 build_commands.register(app)
 graph_commands.register(app)
+serve_commands.register(app)
+supplier_commands.register(app)
+fetch_commands.register(app)
+analytics_commands.register(app)
+search_commands.register(app)
+align_commands.register(app, supplier_commands.eval_app)
 
 
 def main() -> None:

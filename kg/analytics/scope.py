@@ -1,0 +1,133 @@
+"""What an analysis covers: mission, outcome area, CPV prefix, region and date range, as SPARQL patterns."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from kg.errors import MissionKGError
+from kg.namespaces import ID, MISSION_IDS, slug
+
+MISSION_BASE = f"{ID}mission/"
+OUTCOME_BASE = f"{ID}outcome/"
+CPV_BASE = f"{ID}cpv/"
+REGION_BASE = f"{ID}region/"
+# Where a process carries CPV codes and delivery regions: the tender, its items and its lots.
+CPV_PATH = "mkg:hasTender/(mkg:classification|mkg:hasItem/mkg:classification|mkg:hasLot/mkg:classification)"
+REGION_PATH = "mkg:hasTender/(mkg:deliveryRegion|mkg:hasItem/mkg:deliveryRegion|mkg:hasLot/mkg:deliveryRegion)"
+GROUPINGS = ("mission", "outcome", "cpv", "buyer", "year")
+
+
+class AnalyticsError(MissionKGError):
+    """An analysis was asked for something it cannot do with the graph as it is."""
+
+
+class ScopeError(AnalyticsError, ValueError):
+    """A filter value is malformed: unknown mission, non-digit CPV prefix, bad date."""
+
+    exit_code = 2
+
+
+def parse_day(value: date | str | None, name: str) -> date | None:
+    """A day given as a date or as YYYY-MM-DD; ScopeError names the option `name` when it is neither."""
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ScopeError(f"{name} must be a day such as 2024-04-01, not {value!r}") from None
+
+
+def mission_slug(value: str) -> str:
+    """The mission slug of `value` (slug or mission IRI); ScopeError names the five when it is none of them."""
+    found = value.removeprefix(MISSION_BASE).strip().lower()
+    if found not in MISSION_IDS:
+        raise ScopeError(f"unknown mission {value!r}: use one of {', '.join(MISSION_IDS)}")
+    return found
+
+
+def outcome_key(value: str) -> str:
+    """"<mission>/<outcome slug>" of an outcome given by that key or by its IRI."""
+    key = value.removeprefix(OUTCOME_BASE).strip().strip("/")
+    mission, _, outcome = key.partition("/")
+    if not re.fullmatch(r"[A-Za-z0-9._~%-]+", outcome):
+        raise ScopeError(f"an outcome area is written <mission>/<outcome>, such as health/waiting-lists, not {value!r}")
+    return f"{mission_slug(mission)}/{outcome}"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Filters on the processes (and their awards) an analysis covers; None leaves a dimension open.
+
+    Args:
+        mission: slug of a mission the process advances (`mkg:advances`).
+        outcome: "<mission>/<outcome>": an alignment names this outcome and the process advances its mission.
+        cpv: leading digits of a CPV code on the tender, one of its items or lots ("45", "4521").
+        region: slug prefix of a delivery region ("ukl" matches ITL codes ukl, ukl18; "london").
+        date_from, date_to: inclusive bounds on the award date (the published date when an award has none,
+            and for processes without awards).
+    """
+
+    mission: str | None = None
+    outcome: str | None = None
+    cpv: str | None = None
+    region: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        if self.mission is not None:
+            set_(self, "mission", mission_slug(self.mission))
+        if self.outcome is not None:
+            set_(self, "outcome", outcome_key(self.outcome))
+        if self.cpv is not None:
+            cpv = self.cpv.strip().split("-")[0]
+            if not re.fullmatch(r"\d{1,8}", cpv):
+                raise ScopeError(f"a CPV prefix is one to eight digits, such as 45 or 4521, not {self.cpv!r}")
+            set_(self, "cpv", cpv)
+        if self.region is not None:
+            region = slug(self.region.removeprefix(REGION_BASE))
+            if not region:
+                raise ScopeError(f"a region is an ITL code or a region name, not {self.region!r}")
+            set_(self, "region", region)
+        set_(self, "date_from", parse_day(self.date_from, "date_from"))
+        set_(self, "date_to", parse_day(self.date_to, "date_to"))
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ScopeError(f"date_from {self.date_from} is after date_to {self.date_to}")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The filters that are set, JSON-ready."""
+        return {k: str(v) if isinstance(v, date) else v for k, v in asdict(self).items() if v is not None}
+
+    def process_patterns(self, process: str = "?process") -> str:
+        """SPARQL patterns keeping only processes that pass the mission, outcome, CPV and region filters."""
+        parts = []
+        if self.mission:
+            parts.append(f"{process} mkg:advances <{MISSION_BASE}{self.mission}> .")
+        if self.outcome:
+            mission = self.outcome.split("/")[0]
+            parts.append(
+                f"?_alignment mkg:alignedProcess {process} ; mkg:outcome <{OUTCOME_BASE}{self.outcome}> . "
+                f"{process} mkg:advances <{MISSION_BASE}{mission}> ."
+            )
+        if self.cpv:
+            parts.append(f'FILTER EXISTS {{ {process} {CPV_PATH} ?_cpv FILTER(STRSTARTS(STR(?_cpv), "{CPV_BASE}{self.cpv}")) }}')
+        if self.region:
+            parts.append(f'FILTER EXISTS {{ {process} {REGION_PATH} ?_region FILTER(STRSTARTS(STR(?_region), "{REGION_BASE}{self.region}")) }}')
+        return "\n  ".join(parts)
+
+    def date_filter(self, when: str) -> str:
+        """A FILTER on the date expression `when` (compared on its first ten characters), or nothing."""
+        tests = []
+        if self.date_from:
+            tests.append(f'SUBSTR(STR({when}), 1, 10) >= "{self.date_from.isoformat()}"')
+        if self.date_to:
+            tests.append(f'SUBSTR(STR({when}), 1, 10) <= "{self.date_to.isoformat()}"')
+        return f"FILTER({' && '.join(tests)})" if tests else ""
+
+    def without_mission(self) -> Scope:
+        """This scope with the mission and outcome filters lifted (for paths that end at a mission)."""
+        return Scope(cpv=self.cpv, region=self.region, date_from=self.date_from, date_to=self.date_to)

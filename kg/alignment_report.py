@@ -1,4 +1,5 @@
-"""Read alignments back from the graph: the export rows of DESIGN.md and `explain` for one process."""
+"""Read alignments back from the graph: the export rows of DESIGN.md and `explain` for one process (with its
+social-value commitments)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from kg.errors import NotFound
 from kg.namespaces import GRAPH_ALIGNMENTS, MISSION_IDS, process_iri
+from kg.social_value_report import process_commitments
 from kg.store import GraphStore
 
 _G = GRAPH_ALIGNMENTS.value
@@ -42,7 +44,8 @@ def alignment_rows(store: GraphStore) -> Iterator[dict[str, Any]]:
 
 
 def explain(store: GraphStore, ocid: str) -> dict[str, Any]:
-    """Each mission's score for one process with the evidence behind it, and its outcome areas."""
+    """Each mission's score for one process with the evidence behind it, its outcome areas, and the social-value
+    commitments its notices ask of suppliers ("social_value", see kg.social_value_report)."""
     process = process_iri(ocid).value
     head = store.select(f"SELECT ?title WHERE {{ <{process}> mkg:ocid ?o OPTIONAL {{ <{process}> dcterms:title ?title }} }}")
     if not head.rows:
@@ -68,5 +71,6 @@ def explain(store: GraphStore, ocid: str) -> dict[str, Any]:
     return {
         "ocid": ocid, "title": head.rows[0]["title"], "aligned": bool(missions),
         "primary": _slug(primary[0]) if primary else None, "missions": missions, "outcomes": outcomes,
+        "social_value": process_commitments(store, ocid),
     }
 

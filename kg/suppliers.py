@@ -16,6 +16,7 @@ from pyoxigraph import Literal, NamedNode
 from kg.errors import NotFound
 from kg.identity import normalise_name, parse_identifier
 from kg.namespaces import GRAPH_CPV, GRAPH_ORG_LINKS
+from kg.social_value_report import commitments_in
 from kg.store import GraphStore
 
 LINKS = f"<{GRAPH_ORG_LINKS.value}>"
@@ -188,7 +189,8 @@ def _missions(store: GraphStore, processes: str) -> list[dict[str, Any]]:
 
 
 def supplier_profile(store: GraphStore, org: str, max_rows: int = 500) -> dict[str, Any]:
-    """What a supplier (IRI or identifier) won: awards (process, title, value, date, buyer), totals, buyers, CPV, missions."""
+    """What a supplier (IRI or identifier) won: awards (process, title, value, date, buyer), totals, buyers, CPV, missions,
+    and the social-value commitments the notices of its awards asked of it."""
     members, profile = _organisation(store, org)
     won = f"{_values('m', members)} ?award mkg:supplier ?m . ?process mkg:hasAward ?award ."
     awards = store.select(
@@ -229,6 +231,7 @@ def supplier_profile(store: GraphStore, org: str, max_rows: int = 500) -> dict[s
     ]
     profile["cpv"] = _cpv_mix(store, won, max_rows)
     profile["missions"] = _missions(store, won)
+    profile["commitments"] = commitments_in(store, won, max_rows)
     return profile
 
 

@@ -1,4 +1,4 @@
-"""`missionkg align`, `explain`, `export alignments` and `eval alignment`."""
+"""`missionkg align`, `explain`, `export alignments`, `export social-value`, `eval alignment` and `eval social-value`."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def align(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
 def explain(
     ocid: Annotated[str, typer.Argument(help="OCID of the contracting process.")], data_dir: DataDir = None, json_out: JsonFlag = False
 ) -> None:
-    """Show each mission's score for one process and the evidence behind it."""
+    """Show each mission's score for one process and the evidence behind it, and its social-value commitments."""
     from kg.alignment_report import explain as explain_process
     from kg.store import open_store
 
@@ -54,6 +54,12 @@ def explain(
             out(f"      passage: {info['passage'][:240]!r}\n")
     for outcome in report["outcomes"]:
         out(f"  outcome {outcome['mission']}/{outcome['outcome']}: {outcome['score']:.3f}\n")
+    commitments = report["social_value"]["commitments"]
+    out(f"  social value: {len(commitments)} commitment{'s' if len(commitments) != 1 else ''}\n")
+    for c in commitments:
+        weight = f", weight {c['weight']:g}%" if c["weight"] is not None else ""
+        missions = f" → {', '.join(c['missions'])}" if c["missions"] else ""
+        out(f"    {c['theme']}{weight}{missions}  [{c['found_in']}]\n      {c['text'][:240]!r}\n")
 
 
 @export_app.command("alignments")
@@ -64,6 +70,42 @@ def export_alignments(data_dir: DataDir = None, output: Output = None) -> None:
     from kg.store import open_store
 
     write_jsonl(alignment_rows(open_store(settings_for(data_dir), read_only=True)), output)
+
+
+@export_app.command("social-value")
+def export_social_value(data_dir: DataDir = None, output: Output = None) -> None:
+    """One JSON line per process: ocid, has_social_value, commitments (text, theme, weight)."""
+    from kg.commands.common import write_jsonl
+    from kg.social_value_report import social_value_rows
+    from kg.store import open_store
+
+    write_jsonl(social_value_rows(open_store(settings_for(data_dir), read_only=True)), output)
+
+
+def eval_social_value(
+    gold: Annotated[
+        list[Path], typer.Option(help='JSON Lines of labelled processes: {"ocid", "social_value": bool}; repeat for several files.')
+    ],
+    data_dir: DataDir = None,
+    json_out: JsonFlag = False,
+) -> None:
+    """Has-social-value precision and recall of the graph's commitments against hand labels, overall and per source."""
+    from kg.social_value_report import evaluate, load_gold
+    from kg.store import open_store
+
+    report = evaluate(open_store(settings_for(data_dir), read_only=True), load_gold(gold))
+    if json_out:
+        print_json(report)
+        return
+    out = sys.stdout.write
+    out(f"{'source':<58}{'n':>5}{'pos':>5}{'precision':>10}{'recall':>8}{'F1':>7}\n")
+    for source, f in [*report["by_source"].items(), ("all", report)]:
+        out(f"{source:<58}{f['n']:>5}{f['positives']:>5}{f['precision']:>10.3f}{f['recall']:>8.3f}{f['f1']:>7.3f}\n")
+    for error in report["errors"]:
+        kind = "missed" if error["gold"] else "false alarm"
+        out(f"  {kind}: {error['ocid']}  {(error['gold_evidence'] or (error['found'] or [''])[0])[:120]!r}\n")
+    if report["missing"]:
+        err.print(f"[yellow]{report['missing']} labelled processes are not in this graph (counted as without social value)[/]")
 
 
 def eval_alignment(
@@ -111,3 +153,4 @@ def register(app: typer.Typer, eval_app: typer.Typer) -> None:
     app.command("explain")(explain)
     app.add_typer(export_app, name="export")
     eval_app.command("alignment")(eval_alignment)
+    eval_app.command("social-value")(eval_social_value)

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ingest.compile import compile_releases
-from ingest.mapping import Mapped, ReleaseInfo, map_process
+import orjson
+
+from ingest.pipeline import write_dirty
 from ingest.quarantine import Quarantine
 from ingest.readers import Rejected, read_releases
-from ingest.staging import CLEAN, STALE, Staging
 from ingest.stages import run_stages
+from ingest.staging import Staging
 from ingest.validate import release_problem
 from kg.cpv import cpv_quads_for_codes
 from kg.errors import InputError
-from kg.namespaces import GRAPH_CPV, GRAPH_MISSIONS, process_graph
+from kg.namespaces import GRAPH_CPV, GRAPH_MISSIONS
 from kg.settings import Settings
 from kg.store import GraphStore, open_store
 from kg.vocab import load_vocabularies
 
 STAGE_BATCH = 5_000
-MAP_BATCH = 2_000
+RAW_MAX = 2_000  # characters of a rejected record kept in the quarantine file, as the readers keep
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -67,7 +68,8 @@ def _stage(
             quarantine.reject(where.source, where.line, where.pointer, item.reason, item.detail, item.raw)
             summary.releases_quarantined += 1
         elif (problem := release_problem(item.release)) is not None:
-            quarantine.reject(where.source, where.line, where.pointer, *problem)
+            raw = orjson.dumps(item.release).decode()  # the record itself, so that nothing rejected is lost
+            quarantine.reject(where.source, where.line, where.pointer, *problem, raw[:RAW_MAX])
             summary.releases_quarantined += 1
         elif country and _buyer_country(item.release, country_code) not in (None, country):
             summary.releases_skipped += 1
@@ -83,40 +85,29 @@ def _stage(
 
 
 def _buyer_country(release: dict[str, Any], country_code: Callable[[Any], str | None]) -> str | None:
+    """The buyer's country code; None when no country is stated, "?" when one is stated but not recognised
+    (a named country that is not on the list is not the one `--country` asks for)."""
+    from ingest.countries import country_stated
+
     buyer = release.get("buyer") if isinstance(release.get("buyer"), dict) else {}
     parties = [p for p in release.get("parties") or [] if isinstance(p, dict)]
     match = next((p for p in parties if p.get("id") == buyer.get("id") or "buyer" in (p.get("roles") or [])), None)
-    return country_code((match or buyer).get("address"))
-
-
-def _map_batch(staging: Staging, ocids: list[str]) -> Iterable[Mapped]:
-    for ocid, releases, infos in staging.releases_for(ocids):
-        history = [ReleaseInfo(*info) for info in infos]
-        yield map_process(compile_releases(releases), history)
+    address = (match or buyer).get("address")
+    code = country_code(address)
+    return "?" if code is None and country_stated(address) else code
 
 
 def _write(store: GraphStore, staging: Staging, summary: BuildSummary, progress: Progress) -> list[str]:
-    """Map every dirty process and write its graph; returns their OCIDs. A kill at any point leaves work a rerun redoes."""
-    dirty = staging.dirty()
-    cpv_labels: dict[str, str | None] = {}
-    for start in range(0, len(dirty), MAP_BATCH):
-        batch = dirty[start : start + MAP_BATCH]
-        ocids = [ocid for ocid, _ in batch]
-        staging.mark(ocids, STALE)
-        store.drop_graphs(process_graph(ocid) for ocid, state in batch if state == STALE)
-        quads = []
-        for mapped in _map_batch(staging, ocids):
-            quads.extend(mapped.quads)
-            for code, label in mapped.cpv_labels.items():
-                if label or code not in cpv_labels:
-                    cpv_labels[code] = label
-        store.add_quads(quads, bulk=True)
-        store.flush()
-        staging.mark(ocids, CLEAN)
-        summary.processes_mapped += len(ocids)
-        progress("map", summary.processes_mapped, len(dirty))
+    """Map every dirty process and write its graph (ingest.pipeline); returns their OCIDs."""
+    total = len(staging.dirty())
+
+    def done(count: int) -> None:
+        summary.processes_mapped += count
+        progress("map", summary.processes_mapped, total)
+
+    changed, cpv_labels = write_dirty(store, staging, done)
     _add_missing_cpv(store, cpv_labels)
-    return [ocid for ocid, _ in dirty]
+    return changed
 
 
 def _add_missing_cpv(store: GraphStore, labels: dict[str, str | None]) -> None:

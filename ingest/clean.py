@@ -10,10 +10,22 @@ import ftfy
 _MOJIBAKE = re.compile("[ÂÃâ]")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _MESSY = re.compile(r"[\n\r\t\u00a0\u202f\u2009]| {2}")
-# "\r\n" that lost its backslashes: trusted only after punctuation, before another break, a bullet or an indent,
-# because many English words end in "rn" ("modern slavery", "pattern").
-_LITERAL_RN = re.compile(r"(?<=[.:;!?)\]])rn|rn(?=rn|\s{2,}|-\s|•)|(?<=\s)rn(?=\S)")
 _RN_SIGNAL = re.compile(r"[.:;]rn|rnrn|rn {2,}")
+# A run of letters holding "rn": where "\r\n" lost its backslashes it sticks to the words around it
+# ("Housesrn Bungalowsrn", "PACKAGErnrnA47", "***rnContract"), so each "rn" in such a run is judged in place.
+_RN_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]*rn[A-Za-z]*")
+# English words that end in "rn", so "modern slavery" or "Northern Ireland" keep their letters. Longer words
+# ending in one of the _RN_ROOTS are kept too ("Blackburn", "downturn", "newborn").
+_RN_WORDS = frozenset({
+    "barn", "darn", "yarn", "tarn", "earn", "learn", "yearn", "relearn", "fern", "kern", "tern", "stern", "intern",
+    "extern", "modern", "postmodern", "pattern", "lantern", "cistern", "cavern", "tavern", "govern", "misgovern",
+    "concern", "unconcern", "discern", "eastern", "western", "northern", "southern", "return", "turn", "urn",
+    "churn", "spurn", "burn", "born", "unborn", "reborn", "corn", "horn", "torn", "worn", "sworn", "shorn",
+    "thorn", "adorn", "scorn", "acorn", "forlorn", "unicorn", "popcorn", "stubborn", "cairn", "bairn", "mourn",
+    "sojourn", "saturn", "auburn", "hepburn", "osborn", "bjorn",
+})
+_RN_ROOTS = ("burn", "bourn", "turn", "born", "learn", "modern", "pattern", "northern", "southern", "eastern",
+             "western", "return", "govern", "concern")
 _SPACES = re.compile(r"[ \t\u00a0\u202f\u2009]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
 
@@ -23,17 +35,61 @@ def has_literal_rn(text: str) -> bool:
     return bool(_RN_SIGNAL.search(text))
 
 
+def _is_rn_word(word: str) -> bool:
+    lowered = word.lower()
+    return lowered in _RN_WORDS or lowered.endswith(_RN_ROOTS)
+
+
+def _split_rn(match: re.Match[str]) -> str:
+    """Turn the lost line breaks in one run of letters back into newlines, keeping words that end in "rn".
+
+    An "rn" is a break when it starts the run (after punctuation, a digit or a space), when it repeats
+    ("rnrn"), when it ends the run or comes before a capital, unless the letters before it make a word
+    ending in "rn". A single "rn" between lower-case letters stays ("international", "government").
+    """
+    token = match.group(0)
+    out: list[str] = []
+    word_start = 0  # where the current word begins in `token`
+    i = 0
+    while True:
+        at = token.find("rn", i)
+        if at < 0:
+            break
+        end = at
+        while token.startswith("rn", end):
+            end += 2
+        runs = (end - at) // 2
+        word = token[word_start:at]
+        following = token[end : end + 1]
+        if word and _is_rn_word(word + "rn"):
+            runs -= 1  # the first "rn" ends a real word
+            at += 2
+        if runs and (runs > 1 or not word or not following or following.isupper()):
+            out.append(token[word_start:at] + "\n" * runs)
+            word_start = end
+        i = end
+    out.append(token[word_start:])
+    return "".join(out)
+
+
+def repair_literal_rn(text: str) -> str:
+    """Restore line breaks written as a bare "rn" (a "\\r\\n" whose backslashes were lost), keeping real words."""
+    return _RN_WORD.sub(_split_rn, text) if "rn" in text else text
+
+
 def clean_text(value: object, *, literal_rn: bool = False) -> str | None:
-    """Readable text: entities decoded, mojibake repaired, spaces collapsed; None for empty values."""
+    """Readable text: entities decoded (twice-encoded ones too), mojibake repaired, spaces collapsed; None for empty values."""
     if value is None:
         return None
     text = str(value)
-    if _ENTITY.search(text):
+    for _ in range(3):  # "&amp;amp;" is "&" encoded twice
+        if not _ENTITY.search(text):
+            break
         text = html.unescape(text)
     if _MOJIBAKE.search(text):
         text = ftfy.fix_text(text, unescape_html=False)
     if literal_rn:
-        text = _LITERAL_RN.sub("\n", text)
+        text = repair_literal_rn(text)
     if not _MESSY.search(text):
         return text.strip() or None
     text = text.replace("\r\n", "\n").replace("\r", "\n")

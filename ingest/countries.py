@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 _NAMES = {
-    "GB": ("united kingdom", "uk", "gb", "great britain", "england", "scotland", "wales", "northern ireland", "cymru"),
-    "IE": ("ireland", "ie", "republic of ireland"),
+    "GB": ("united kingdom", "uk", "gb", "gbr", "great britain", "england", "scotland", "wales", "northern ireland",
+           "cymru", "eng", "sct", "wls", "nir", "united kingdom of great britain and northern ireland"),
+    "IE": ("ireland", "ie", "republic of ireland", "eire"),
     "DE": ("germany", "deutschland", "de"),
     "FR": ("france", "fr"),
     "NO": ("norway", "norge", "no"),
     "US": ("united states", "usa", "us", "united states of america"),
     "ES": ("spain", "espana", "españa", "es"),
     "IT": ("italy", "italia", "it"),
-    "NL": ("netherlands", "nederland", "nl"),
-    "BE": ("belgium", "belgique", "belgie", "be"),
+    "NL": ("netherlands", "nederland", "nl", "the netherlands"),
+    "BE": ("belgium", "belgique", "belgie", "belgië", "be"),
     "SE": ("sweden", "sverige", "se"),
     "DK": ("denmark", "danmark", "dk"),
     "FI": ("finland", "suomi", "fi"),
@@ -23,6 +24,40 @@ _NAMES = {
     "CH": ("switzerland", "schweiz", "suisse", "ch"),
     "PT": ("portugal", "pt"),
     "CZ": ("czech republic", "czechia", "cz"),
+    "SK": ("slovakia", "slovak republic", "sk"),
+    "SI": ("slovenia", "si"),
+    "HR": ("croatia", "hr"),
+    "HU": ("hungary", "hu"),
+    "RO": ("romania", "ro"),
+    "BG": ("bulgaria", "bg"),
+    "GR": ("greece", "gr", "el"),
+    "CY": ("cyprus", "cy"),
+    "MT": ("malta", "mt"),
+    "LU": ("luxembourg", "lu"),
+    "LI": ("liechtenstein", "li"),
+    "IS": ("iceland", "is"),
+    "EE": ("estonia", "ee"),
+    "LV": ("latvia", "lv"),
+    "LT": ("lithuania", "lt"),
+    "MK": ("macedonia", "north macedonia", "mk"),
+    "AD": ("andorra", "ad"),
+    "CA": ("canada", "ca"),
+    "MX": ("mexico", "mx"),
+    "CO": ("colombia", "co"),
+    "UY": ("uruguay", "uy"),
+    "AR": ("argentina", "ar"),
+    "BR": ("brazil", "br"),
+    "CL": ("chile", "cl"),
+    "CN": ("china", "cn", "china, people's republic of", "people's republic of china"),
+    "TW": ("taiwan", "tw", "china, republic of (taiwan)", "republic of china"),
+    "IN": ("india", "in"),
+    "BD": ("bangladesh", "bd"),
+    "LK": ("sri lanka", "lk"),
+    "ZA": ("south africa", "za"),
+    "KE": ("kenya", "ke"),
+    "AU": ("australia", "au"),
+    "NZ": ("new zealand", "nz"),
+    "JP": ("japan", "jp"),
 }
 _LOOKUP = {name: code for code, names in _NAMES.items() for name in names}
 
@@ -40,3 +75,10 @@ def country_code(address: Any) -> str | None:
             if len(text) == 2 and text.isalpha():
                 return text.upper()
     return None
+
+
+def country_stated(address: Any) -> bool:
+    """Whether an OCDS address names a country at all, recognised or not."""
+    return isinstance(address, dict) and any(
+        isinstance(address.get(key), str) and address[key].strip() for key in ("country", "countryName")
+    )

@@ -37,6 +37,7 @@ class Staging:
     """SQLite-backed release store under the data directory."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -60,14 +61,19 @@ class Staging:
         """Write queued releases and mark their OCIDs dirty; returns how many were already staged."""
         if not self._pending:
             return 0
+        added = 0
         with self.db:
-            self.db.execute("BEGIN")
-            before = self.db.total_changes
-            self.db.executemany("INSERT OR IGNORE INTO releases VALUES (?,?,?,?,?,?,?,?,?,?)", self._pending)
-            added = self.db.total_changes - before
+            cursor = self.db.execute("BEGIN")
+            changed: dict[str, None] = {}  # OCIDs that got a release not staged before, in order
+            for row in self._pending:
+                cursor.execute("INSERT OR IGNORE INTO releases VALUES (?,?,?,?,?,?,?,?,?,?)", row)
+                if cursor.rowcount > 0:
+                    added += 1
+                    changed[row[0]] = None
+            # Only a new release makes its process dirty, so reading the same input again maps nothing.
             self.db.executemany(
                 "INSERT INTO processes VALUES (?, 0) ON CONFLICT(ocid) DO UPDATE SET state = MIN(state, 1)",
-                [(row[0],) for row in self._pending],
+                [(ocid,) for ocid in changed],
             )
         duplicates = len(self._pending) - added
         self._pending.clear()
@@ -85,21 +91,7 @@ class Staging:
 
     def releases_for(self, ocids: Sequence[str]) -> Iterator[tuple[str, list[dict[str, Any]], list[tuple[Any, ...]]]]:
         """For each OCID: its releases (in the order they were read) and their provenance rows."""
-        placeholders = ",".join("?" * len(ocids))
-        rows = self.db.execute(
-            f"SELECT ocid, body, release_id, date, tags, source, line FROM releases WHERE ocid IN ({placeholders}) ORDER BY ocid, seq",
-            list(ocids),
-        )
-        current, bodies, infos = None, [], []
-        for ocid, body, release_id, date, tags, source, line in rows:
-            if ocid != current and current is not None:
-                yield current, bodies, infos
-                bodies, infos = [], []
-            current = ocid
-            bodies.append(orjson.loads(body))
-            infos.append((release_id, date, tuple(orjson.loads(tags)), source, line))
-        if current is not None:
-            yield current, bodies, infos
+        return releases_for(self.db, ocids)
 
     def count_processes(self) -> int:
         """Number of distinct OCIDs staged."""
@@ -115,3 +107,30 @@ class Staging:
         """Commit anything queued and close."""
         self.commit()
         self.db.close()
+
+
+def open_reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a release store, for processes that map while the build writes."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+
+
+def releases_for(
+    db: sqlite3.Connection, ocids: Sequence[str]
+) -> Iterator[tuple[str, list[dict[str, Any]], list[tuple[Any, ...]]]]:
+    """For each OCID: its releases (in the order they were read) and their provenance rows."""
+    placeholders = ",".join("?" * len(ocids))
+    rows = db.execute(
+        "SELECT ocid, body, release_id, date, tags, source, line FROM releases "
+        f"WHERE ocid IN ({placeholders}) ORDER BY ocid, seq",
+        list(ocids),
+    )
+    current, bodies, infos = None, [], []
+    for ocid, body, release_id, date, tags, source, line in rows:
+        if ocid != current and current is not None:
+            yield current, bodies, infos
+            bodies, infos = [], []
+        current = ocid
+        bodies.append(orjson.loads(body))
+        infos.append((release_id, date, tuple(orjson.loads(tags)), source, line))
+    if current is not None:
+        yield current, bodies, infos

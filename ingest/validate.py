@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import math
 from datetime import datetime
 from typing import Any
 
@@ -37,32 +37,44 @@ def parse_amount(value: object) -> float | None:
     return None
 
 
-def _walk(node: Any, path: str) -> Iterator[tuple[str, str, Any]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            child = f"{path}/{key}"
-            if isinstance(value, dict | list):
-                yield from _walk(value, child)
-            else:
-                yield child, key, value
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _walk(value, f"{path}/{index}")
+def _value_problem(key: str, value: Any) -> tuple[str, str] | None:
+    """(reason, what is wrong) for one scalar field, or None."""
+    if key in _DATE_KEYS:
+        if parse_date(value) is None:
+            return "impossible-date", f"{value!r} is not a date between {MIN_YEAR} and {MAX_YEAR}"
+    elif key == "amount":
+        amount = parse_amount(value)
+        if amount is None or math.isnan(amount):
+            return "invalid-value", f"{value!r} is not a number"
+        if amount < 0:
+            return "negative-value", f"{value!r} is negative"
+        if amount > MAX_AMOUNT:
+            return "huge-value", f"{value!r} is above {MAX_AMOUNT:.0e}"
+    return None
+
+
+def _first_problem(node: Any, path: list[str]) -> tuple[str, str] | None:
+    """Depth-first search for the first bad date or amount; `path` holds the keys down to `node`.
+
+    The JSON pointer is built only for the field that fails: building one for every field of every
+    release was most of the cost of this check.
+    """
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in items:
+        if isinstance(value, dict | list):
+            path.append(str(key))
+            found = _first_problem(value, path)
+            path.pop()
+            if found is not None:
+                return found
+        elif value is not None and value != "" and isinstance(key, str) and (key in _DATE_KEYS or key == "amount"):
+            problem = _value_problem(key, value)
+            if problem is not None:
+                reason, detail = problem
+                return reason, f"/{'/'.join([*path, key])} = {detail}"
+    return None
 
 
 def release_problem(release: dict[str, Any]) -> tuple[str, str] | None:
     """(reason, detail) for the first impossible date or value in a release, or None if it can be loaded."""
-    for pointer, key, value in _walk(release, ""):
-        if value is None or value == "":
-            continue
-        if key in _DATE_KEYS and parse_date(value) is None:
-            return "impossible-date", f"{pointer} = {value!r} is not a date between {MIN_YEAR} and {MAX_YEAR}"
-        if key == "amount":
-            amount = parse_amount(value)
-            if amount is None or amount != amount:
-                return "invalid-value", f"{pointer} = {value!r} is not a number"
-            if amount < 0:
-                return "negative-value", f"{pointer} = {value!r} is negative"
-            if amount > MAX_AMOUNT:
-                return "huge-value", f"{pointer} = {value!r} is above {MAX_AMOUNT:.0e}"
-    return None
+    return _first_problem(release, [])

@@ -1,0 +1,200 @@
+"""What the ingest maps into the graph: processes, tenders, lots, items, CPV, parties, awards, contracts,
+criteria, documents and provenance, with one IRI per organisation across processes."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from ingest.build import BuildSummary, build
+from ingest.compile import compile_releases
+from ingest.mapping import ReleaseInfo, map_process
+from ingest.stages import STAGES
+from kg.namespaces import process_graph
+from kg.settings import Settings
+from kg.store import open_store
+
+FIXTURES = Path(__file__).parent / "data" / "ingest"
+ALL_STAGES = frozenset(name for name, _ in STAGES)  # ingest only: the stages have their own tests
+ID = "https://w3id.org/missionkg/id/"
+P1 = f"<{ID}process/ocds-mkgtest-001>"
+
+
+def ingest(settings: Settings, *names: str) -> BuildSummary:
+    return build(settings, [str(FIXTURES / name) for name in names], skip_stages=ALL_STAGES)
+
+
+def select(settings: Settings, query: str) -> list[dict]:
+    store = open_store(settings, read_only=True)
+    try:
+        return store.select(query).rows
+    finally:
+        store.close()
+
+
+def values(settings: Settings, query: str, name: str = "v") -> list:
+    return sorted(row[name] for row in select(settings, query))
+
+
+@pytest.fixture(scope="module")
+def notices(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, BuildSummary]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("notices"))
+    return settings, ingest(settings, "notices.jsonl")
+
+
+@pytest.fixture(scope="module")
+def graph(notices: tuple[Settings, BuildSummary]) -> Settings:
+    return notices[0]
+
+
+def test_summary_counts_what_was_read_and_written(notices):
+    _, summary = notices
+    assert (summary.releases_read, summary.releases_loaded, summary.releases_quarantined) == (4, 4, 0)
+    assert summary.processes == summary.processes_mapped == 3
+    # Exampleshire CC, Brightpath, Harbour Lane, Exampleton BC, Greenway Gardeners
+    assert summary.organisations == 5
+    assert summary.triples > 0 and summary.seconds > 0
+
+
+def test_process_and_tender_fields(graph):
+    [row] = select(graph, f"""SELECT * WHERE {{
+        {P1} a mkg:ContractingProcess ; mkg:ocid ?ocid ; dcterms:title ?title ; dcterms:language ?lang ;
+            mkg:country ?country ; mkg:isForeign ?foreign ; mkg:hasTender ?t .
+        ?t a mkg:Tender ; mkg:status ?status ; mkg:procurementMethod ?method ; mkg:procurementMethodDetails ?details ;
+           mkg:mainProcurementCategory ?category ; mkg:suitableForSME ?sme ; mkg:suitableForVCSE ?vcse ;
+           mkg:submissionDeadline ?deadline ; mkg:mainClassification ?cpv ;
+           mkg:value [ mkg:amount ?amount ; mkg:currency ?currency ] ;
+           mkg:contractPeriod [ mkg:startDate ?start ; mkg:endDate ?end ] }}""")
+    assert row["ocid"] == "ocds-mkgtest-001"
+    assert row["title"] == "Community Mental Health Support Service"
+    assert (row["lang"], row["country"], row["foreign"]) == ("en", "GB", False)
+    assert (row["status"], row["method"], row["details"], row["category"]) == ("active", "open", "Open procedure", "services")
+    assert (row["sme"], row["vcse"]) == (True, True)
+    assert str(row["deadline"]).startswith("2025-04-01T12:00:00")
+    assert row["cpv"] == f"{ID}cpv/85323000"
+    assert (float(row["amount"]), row["currency"]) == (1_200_000, "GBP")
+    assert (str(row["start"]), str(row["end"])) == ("2025-07-01", "2028-06-30")  # date-only values stay xsd:date
+
+
+def test_items_lots_and_delivery_regions(graph):
+    item = f"<{ID}process/ocds-mkgtest-001/tender/item/1>"
+    assert values(graph, f"SELECT ?v WHERE {{ {item} mkg:classification ?v }}") == [
+        f"{ID}cpv/85312320", f"{ID}cpv/85323000",
+    ]
+    assert values(graph, f"SELECT ?v WHERE {{ {item} mkg:mainClassification ?v }}") == [f"{ID}cpv/85323000"]
+    assert values(graph, f"SELECT ?v WHERE {{ {item} mkg:deliveryRegion/rdfs:label ?v }}") == ["UKH1"]
+    assert values(graph, f"SELECT ?v WHERE {{ {item} mkg:hasLot/dcterms:title ?v }}") == ["North Exampleshire"]
+    lots = select(graph, f"""SELECT ?title ?amount WHERE {{ {P1} mkg:hasTender/mkg:hasLot ?l .
+        ?l a mkg:Lot ; dcterms:title ?title ; mkg:value/mkg:amount ?amount }} ORDER BY ?title""")
+    assert [(r["title"], float(r["amount"])) for r in lots] == [("North Exampleshire", 700_000), ("South Exampleshire", 500_000)]
+
+
+def test_award_criteria_keep_type_name_description_and_weight(graph):
+    rows = select(graph, f"""SELECT ?name ?type ?weight ?description WHERE {{ {P1} mkg:hasTender/mkg:hasAwardCriterion ?c .
+        ?c a mkg:AwardCriterion ; dcterms:title ?name ; mkg:criterionType ?type ; mkg:weight ?weight
+        OPTIONAL {{ ?c dcterms:description ?description }} }} ORDER BY DESC(?weight)""")
+    assert [(r["name"], r["type"], float(r["weight"]), r["description"]) for r in rows] == [
+        ("Quality", "quality", 60, "Service model and outcomes"), ("Price", "price", 30, None),
+        ("Social Value", "quality", 10, None),
+    ]
+
+
+def test_documents_are_links_only(graph):
+    rows = select(graph, f"""SELECT ?url ?type ?title WHERE {{ {P1} mkg:hasTender/mkg:hasDocument ?d .
+        ?d a mkg:Document ; mkg:url ?url ; mkg:documentType ?type ; dcterms:title ?title }}""")
+    assert rows == [{"url": "https://example.org/notices/001/specification.pdf", "type": "tenderNotice", "title": "Specification"}]
+
+
+def test_awards_suppliers_and_contracts(graph):
+    award = f"<{ID}process/ocds-mkgtest-001/award/A1>"
+    [row] = select(graph, f"""SELECT * WHERE {{ {award} a mkg:Award ; mkg:awardId ?id ; mkg:status ?status ;
+        mkg:awardDate ?date ; mkg:supplier ?supplier ; mkg:awardsLot/dcterms:title ?lot ;
+        mkg:value [ mkg:amount ?amount ; mkg:currency ?currency ] }}""")
+    assert (row["id"], row["status"], str(row["date"]), row["lot"]) == ("A1", "active", "2025-06-15", "North Exampleshire")
+    assert (float(row["amount"]), row["currency"]) == (690_000, "GBP")  # "gbp" as published
+    assert row["supplier"] == f"{ID}org/GB-COH/01234567"  # leading zero restored
+    # an award value of 0 means "not stated": the award is there, its value is not
+    assert values(graph, f"SELECT ?v WHERE {{ <{ID}process/ocds-mkgtest-001/award/A2> mkg:awardId ?v }}") == ["A2"]
+    assert select(graph, f"SELECT ?v WHERE {{ <{ID}process/ocds-mkgtest-001/award/A2> mkg:value ?v }}") == []
+    [contract] = select(graph, f"""SELECT * WHERE {{ {P1} mkg:hasContract ?c . ?c a mkg:Contract ; mkg:contractId ?id ;
+        prov:wasDerivedFrom ?award ; mkg:dateSigned ?signed ; mkg:value/mkg:amount ?amount }}""")
+    assert (contract["id"], contract["award"], float(contract["amount"])) == ("C1", award[1:-1], 690_000)
+    assert str(contract["signed"]).startswith("2025-06-20")
+
+
+def test_parties_have_one_participation_each_with_their_roles(graph):
+    rows = select(graph, f"""SELECT ?org (GROUP_CONCAT(?role; separator=",") AS ?roles) WHERE {{
+        {P1} mkg:hasParticipation ?p . ?p mkg:participant ?org ; mkg:role ?role }} GROUP BY ?org ?p ORDER BY ?org""")
+    assert [(r["org"].removeprefix(f"{ID}org/"), r["roles"]) for r in rows] == [
+        ("GB-CHC/1098765", "supplier"), ("GB-COH/01234567", "supplier"), ("GB-PPON/PQRS-1234-ABCD", "buyer"),
+    ]  # the buyer is in both releases but takes part once
+    [buyer] = select(graph, f"""SELECT * WHERE {{ {P1} mkg:buyer ?b . ?b a mkg:Buyer ; mkg:name ?name ;
+        mkg:hasIdentifier [ mkg:scheme ?scheme ; mkg:identifierValue ?id ] ;
+        mkg:hasAddress [ mkg:locality ?locality ; mkg:postalCode ?postcode ] }}""")
+    assert (buyer["name"], buyer["scheme"], buyer["id"]) == ("Exampleshire County Council", "GB-PPON", "PQRS-1234-ABCD")
+    assert (buyer["locality"], buyer["postcode"]) == ("Exampleton", "EX1 1AA")
+    assert values(graph, f"SELECT ?v WHERE {{ <{ID}org/GB-COH/01234567> mkg:isSME ?v }}") == [True]
+    assert values(graph, f"SELECT ?v WHERE {{ <{ID}org/GB-CHC/1098765> mkg:isVCSE ?v }}") == [True]
+
+
+def test_release_history_is_kept_as_provenance(graph):
+    rows = select(graph, f"""SELECT ?id ?line ?source (GROUP_CONCAT(?tag; separator=",") AS ?tags) WHERE {{
+        {P1} mkg:hasRelease ?r . ?r mkg:releaseId ?id ; mkg:sourceLine ?line ; mkg:sourceFile ?source ; mkg:releaseTag ?tag
+    }} GROUP BY ?id ?line ?source ORDER BY ?line""")
+    assert [(r["id"], r["line"], r["tags"]) for r in rows] == [("001-tender", 1, "tender"), ("001-award", 2, "award,contract")]
+    assert {r["source"] for r in rows} == {str(FIXTURES / "notices.jsonl")}
+    [dates] = select(graph, f"SELECT * WHERE {{ {P1} mkg:publishedDate ?first ; mkg:lastUpdated ?last }}")
+    assert str(dates["first"]).startswith("2025-03-01T09:00:00") and str(dates["last"]).startswith("2025-06-15T10:00:00")
+
+
+def test_one_iri_per_organisation_across_processes(graph):
+    """Identifiers written differently meet on one IRI; without one, names that differ only in form do."""
+    rows = select(graph, """SELECT ?org (GROUP_CONCAT(DISTINCT ?ocid; separator=",") AS ?ocids) WHERE {
+        ?process mkg:ocid ?ocid . { ?process mkg:buyer ?org } UNION { ?process mkg:hasAward/mkg:supplier ?org }
+    } GROUP BY ?org""")
+    found = {r["org"].removeprefix(f"{ID}org/"): sorted(r["ocids"].split(",")) for r in rows}
+    assert found == {
+        "GB-PPON/PQRS-1234-ABCD": ["ocds-mkgtest-001"],
+        "GB-COH/01234567": ["ocds-mkgtest-001", "ocds-mkgtest-002"],  # "1234567" and "GB-COH-01234567"
+        "GB-CHC/1098765": ["ocds-mkgtest-001", "ocds-mkgtest-003"],  # "1098765" and "01098765"
+        "name/greenway-gardeners": ["ocds-mkgtest-002", "ocds-mkgtest-003"],  # "The ... Co. Ltd" and "... Limited"
+        "name/exampleton-borough-council": ["ocds-mkgtest-002", "ocds-mkgtest-003"],
+    }
+    names = values(graph, f"SELECT DISTINCT ?v WHERE {{ <{ID}org/GB-COH/01234567> mkg:name ?v }}")
+    assert names == ["BRIGHTPATH WELLBEING LIMITED", "Brightpath Wellbeing Ltd"]  # each name as published, one node
+
+
+def test_compiling_copes_with_missing_dates_and_mixed_offsets(settings):
+    summary = ingest(settings, "undated.jsonl")
+    assert (summary.releases_loaded, summary.processes) == (3, 1)
+    [row] = select(settings, f"""SELECT * WHERE {{ <{ID}process/ocds-mkgdate-001> dcterms:title ?title ;
+        dcterms:description ?description ; mkg:hasTender/mkg:status ?status }}""")
+    # merged oldest first: the undated release, then 2024-03-31T19:00Z (+05:00), then 2024-05-01
+    assert row == {"title": "Dated tender notice", "description": "First description", "status": "active"}
+    assert values(settings, f"SELECT ?v WHERE {{ <{ID}process/ocds-mkgdate-001> mkg:hasRelease/mkg:releaseId ?v }}") == ["1", "2", "3"]
+
+
+def test_releases_sharing_id_and_date_are_kept_not_overwritten(settings):
+    summary = ingest(settings, "conflict.jsonl")
+    assert (summary.releases_read, summary.releases_duplicate, summary.release_conflicts) == (3, 1, 1)
+    process = f"<{ID}process/ocds-mkgdup-001>"
+    assert values(settings, f"SELECT ?v WHERE {{ {process} mkg:hasRelease ?v }}") == [
+        f"{ID}process/ocds-mkgdup-001/release/0", f"{ID}process/ocds-mkgdup-001/release/1",
+    ]
+    # the one read later is merged last
+    assert values(settings, f"SELECT ?v WHERE {{ {process} dcterms:title ?v }}") == ["Bus shelters (corrected)"]
+
+
+def test_mapped_quads_match_the_nquads_text():
+    """`Mapped.quads` (pyoxigraph objects, for library callers) and the N-Quads text the build loads agree."""
+    from ingest.demo import generate_releases
+
+    for release in itertools.islice(generate_releases(200, seed=3), 200):
+        history = [ReleaseInfo(release["id"], release["date"], tuple(release["tag"]), "demo", 1)]
+        mapped = map_process(compile_releases([release]), history)
+        lines = mapped.nquads().splitlines()
+        assert len(lines) == len(set(lines)) == len(mapped.quads)  # each statement once
+        assert {str(q) + " ." for q in mapped.quads} == set(lines)
+        assert {q.graph_name for q in mapped.quads} == {process_graph(release["ocid"])}  # only its own graph

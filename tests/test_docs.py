@@ -50,3 +50,11 @@ def test_readme_quick_start_is_two_make_targets() -> None:
     assert "torch==2.13.0" in makefile and "torch==2.13.0" in README
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_a_bad_option_value_is_one_message_not_a_traceback() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "search", "x", "--limit", "0"], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2
+    assert "Invalid value for '--limit'" in result.stderr and "Traceback" not in result.stderr

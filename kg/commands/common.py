@@ -66,12 +66,11 @@ def run(app: typer.Typer, argv: list[str]) -> None:
     except typer.Abort:
         err.print("Aborted.")
         raise SystemExit(130) from None
-    except Exception as exc:  # click usage errors arrive as ClickException in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        raise
+    except typer.TyperException as exc:  # typer's own click: usage errors such as a bad option value
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        raise SystemExit(getattr(exc, "exit_code", 2)) from None
     if isinstance(code, int) and code:
         raise SystemExit(code)

@@ -11,7 +11,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from api.config import ApiOptions
 from api.errors import install_error_handlers
-from api.routers import contracts, health, missions, organisations, queries, search
+from api.routers import analytics, contracts, health, missions, organisations, queries, search
 from api.sparql import ROW_LIMIT, TRUNCATED, sparql_router
 from api.state import StoreHolder
 from api.workers import QueryPool
@@ -45,7 +45,9 @@ def create_app(settings: Settings | None = None, options: ApiOptions | None = No
             CORSMiddleware, allow_origins=list(options.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=["*"], expose_headers=[TRUNCATED, ROW_LIMIT],
         )
-    for router in (health.router, missions.router, contracts.router, search.router, organisations.router, queries.router):
+    for router in (
+        health.router, missions.router, contracts.router, search.router, organisations.router, queries.router, analytics.router,
+    ):
         app.include_router(router)
     app.include_router(sparql_router(settings, pool))
     return app

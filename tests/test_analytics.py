@@ -316,3 +316,27 @@ def test_real_graph_figures_are_sensible(real_settings: Settings) -> None:
     top = suppliers(market, top=5, sort="buyers")
     assert top[0]["buyers"] >= top[-1]["buyers"] >= 2
     assert communities(market, top=3)[0]["size"] > 10
+
+
+def test_api_routes_give_the_library_figures(tmp_path: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.config import ApiOptions
+
+    data = Settings(data_dir=tmp_path)
+    disk = OxigraphStore(data.store_dir)
+    disk.add_quads(market_quads())
+    disk.close()
+    with TestClient(create_app(data, ApiOptions(sparql_workers=1))) as client:
+        rows = client.get("/api/v1/analytics/concentration", params={"mission": "health"}).json()
+        assert rows[0]["hhi"] == 3888.9
+        shares = by_group(client.get("/api/v1/analytics/sme-share", params={"group_by": "mission"}).json())
+        assert shares["health"]["sme_share"] == 0.6 and shares["health"]["sme_value_share"] == 0.5
+        top = client.get("/api/v1/analytics/suppliers", params={"top": 2}).json()
+        assert len(top) == 2
+        assert client.get("/api/v1/analytics/communities").status_code == 200
+        bad = client.get("/api/v1/analytics/concentration", params={"mission": "wealth"})
+        assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
+        assert "wealth" in bad.json()["detail"]
+        assert client.get("/api/v1/analytics/concentration", params={"from": "yesterday"}).status_code == 400

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -12,6 +11,7 @@ import numpy as np
 
 from kg.align_model import CLASSES, DEFAULT_C, DEFAULT_MODEL_PATH, AlignmentModel, fit_model
 from kg.errors import InputError
+from kg.jsonl import read_jsonl
 from kg.namespaces import MISSION_IDS
 
 PRECISION_AT = 20
@@ -21,19 +21,11 @@ _LABELS = set(CLASSES)
 
 def load_gold(path: Path) -> list[dict[str, Any]]:
     """Labelled processes from JSON Lines {"ocid", "primary", "missions"}; names the file and line of a bad row."""
-    if not path.is_file():
-        raise InputError(f"no gold file at {path}")
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+    for number, row in read_jsonl(path):
         primary = row.get("primary") or "none"
         missions = row.get("missions") or []
-        if not row.get("ocid") or primary not in _LABELS or not set(missions) <= set(MISSION_IDS):
+        if not isinstance(row, dict) or not row.get("ocid") or primary not in _LABELS or not set(missions) <= set(MISSION_IDS):
             raise InputError(f"{path}:{number}: needs an ocid, a primary in {sorted(_LABELS)} and missions among {list(MISSION_IDS)}")
         rows.append({**row, "primary": primary, "missions": missions})
     return rows

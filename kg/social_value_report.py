@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
+from kg.jsonl import read_jsonl
 from kg.namespaces import process_iri
 from kg.social_value import GENERAL, concepts
 from kg.store import GraphStore
@@ -70,15 +70,7 @@ def load_gold(paths: Iterable[Path]) -> list[dict[str, Any]]:
     """Labelled processes {"ocid", "social_value": bool, ...} from JSON Lines files; the last label of an OCID wins."""
     rows: dict[str, dict[str, Any]] = {}
     for path in paths:
-        if not path.is_file():
-            raise InputError(f"no gold file at {path}")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        for number, row in read_jsonl(path):
             if not isinstance(row, dict) or not row.get("ocid") or not isinstance(row.get("social_value"), bool):
                 raise InputError(f'{path}:{number}: needs an "ocid" and a boolean "social_value"')
             rows[row["ocid"]] = row

@@ -7,17 +7,19 @@ the next build drops and writes again, and CLEAN ones it leaves alone.
 Speed: mapping is Python and loading is Rust, so they overlap. One background thread bulk-loads batch k
 (pyoxigraph releases the GIL while it loads) while batch k+1 is compiled and mapped, in the main process
 for small builds and in a pool of worker processes for large ones (each reads its batch from the release
-store through its own read-only connection and returns N-Quads text). Batches are loaded one at a time, in
-order, so memory holds at most a few batches of text whatever the size of the build.
+store through its own read-only connection and returns N-Quads text; if a worker dies, mapping goes on here).
+Batches are loaded one at a time, in order, so memory holds a few batches of text whatever the size of the build.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from itertools import islice
 from multiprocessing import get_context
@@ -86,6 +88,18 @@ def load_batch(store: GraphStore, stale: list[NamedNode], nquads: bytes) -> None
     store.flush()
 
 
+def _worker_pool(workers: int, stack: ExitStack) -> Executor | None:
+    """A pool of forked mapping workers, or None to map in this process.
+
+    Fork, not spawn: a spawned worker imports the caller's `__main__` again, which runs the top of any
+    script that calls `build` without an `if __name__ == "__main__"` guard. Where fork is not the safe
+    default (macOS, Windows) the build maps in its own process.
+    """
+    if workers < 1 or sys.platform != "linux":
+        return None
+    return stack.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")))
+
+
 def write_dirty(store: GraphStore, staging: Staging, done: Done, *, workers: int | None = None) -> tuple[list[str], Labels]:
     """Map and load every dirty process; returns their OCIDs and the CPV labels seen.
 
@@ -101,12 +115,11 @@ def write_dirty(store: GraphStore, staging: Staging, done: Done, *, workers: int
     if workers is None:
         workers = WORKERS if len(dirty) >= PARALLEL_MIN else 0
     labels: Labels = {}
-    # Leaving the stack waits for work in flight, also after an error, so the store closes idle.
+    # Leaving the stack waits for work in flight, also after an error, so the store closes idle. The pool
+    # is entered first: its workers are forked by the first submissions, before the loader thread exists.
     with ExitStack() as stack:
+        pool = _worker_pool(workers, stack)
         loader = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="missionkg-load"))
-        pool: Executor | None = None
-        if workers:
-            pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")))
 
         def start(batch: list[tuple[str, int]]) -> tuple[list[str], list[NamedNode], Future[tuple[bytes, Labels]]]:
             ocids = [ocid for ocid, _ in batch]
@@ -128,7 +141,11 @@ def write_dirty(store: GraphStore, staging: Staging, done: Done, *, workers: int
         loading: tuple[list[str], Future[None]] | None = None
         while in_flight:
             ocids, stale, mapped = in_flight.popleft()
-            nquads, batch_labels = mapped.result()
+            try:
+                nquads, batch_labels = mapped.result()
+            except BrokenProcessPool:  # a worker died (killed, out of memory): map here from now on
+                pool = None
+                nquads, batch_labels = map_batch(staging.db, ocids)
             _merge_labels(labels, batch_labels)
             following = next(queue, None)
             if following is not None:

@@ -31,7 +31,7 @@ serve_commands.register(app)
 supplier_commands.register(app)
 fetch_commands.register(app)
 analytics_commands.register(app)
-search_commands.register(app)
+search_commands.register(app, supplier_commands.eval_app)
 align_commands.register(app, supplier_commands.eval_app)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -137,6 +138,29 @@ def index(
                   f"{figures['removed']} removed) in {figures['seconds']:.1f} s")
 
 
+def eval_search(
+    judgments: Annotated[Path, typer.Option(help="JSON Lines of graded judgments: {\"query\", \"ocid\", \"grade\" 0-3}.")],
+    data_dir: DataDir = None,
+    json_out: JsonFlag = False,
+    method: Annotated[list[str] | None, typer.Option(help="Only these methods: dense, bm25, hybrid (what search ships), rrf; repeatable.")] = None,
+) -> None:
+    """Score search against graded judgments: nDCG@10, recall@50 and judged@10 for each ranking method."""
+    from kg.search.evaluation import METHODS, evaluate, load_judgments
+
+    report = evaluate(settings_for(data_dir), load_judgments(judgments), method or tuple(METHODS))
+    if json_out:
+        print_json(report)
+        return
+    out = sys.stdout.write
+    out(f"queries {report['queries']}  judgments {report['judgments']:,}\n")
+    out(f"{'method':<10}{'nDCG@10':>9}{'recall@50':>11}{'judged@10':>11}\n")
+    for name, figures in report["methods"].items():
+        out(f"{name:<10}{figures['ndcg_at_10']:>9.3f}{figures['recall_at_50']:>11.3f}{figures['judged_at_10']:>11.2f}\n")
+    if report["judged_missing"]:
+        err.print(f"[yellow]{report['judged_missing']} judged processes are not in this index (left out of the ideal ranking);"
+                  f" {report['queries_skipped']} queries had no relevant process left[/]")
+
+
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
@@ -153,8 +177,9 @@ def _print_hit(rank: int, hit: dict[str, Any], why: str) -> None:
     out(f"    score {hit['score']:.4f}: {why}\n")
 
 
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the top-level app."""
+def register(app: typer.Typer, eval_app: typer.Typer) -> None:
+    """Add this module's commands to the top-level app, and `eval search` to the eval group."""
+    eval_app.command("search")(eval_search)
     app.command("search")(search)
     app.command("similar")(similar)
     app.command("opportunities")(opportunities)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,6 +34,8 @@ def create_app(settings: Settings | None = None, options: ApiOptions | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool.start()
+        if options.warm_search:  # in the background: the port opens at once, early searches wait for the model
+            threading.Thread(target=search.warm, args=(app,), name="missionkg-warm-search", daemon=True).start()
         yield
         pool.close()
 

@@ -1,18 +1,32 @@
-"""The REST API over an invented graph with alignments and commitments: content, pagination, errors, CORS, gzip."""
+"""The REST API over an invented graph with alignments and commitments: content, pagination, errors, CORS, gzip,
+search warm-up, and serving from several worker processes."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
 from api.config import ApiOptions
+from api.server import listener
+from kg.errors import ConfigError
 from kg.namespaces import GRAPH_ALIGNMENTS, ID, MISSION_IDS, MKG, PROV, RDF_TYPE, XSD, mission_iri
+from kg.search import SearchIndex, search
 from kg.settings import Settings
 from kg.store import OxigraphStore
 
@@ -262,3 +276,101 @@ def test_every_route_answers_on_the_real_graph(real_settings: Settings) -> None:
         ]
         for path in paths:
             assert c.get(path).status_code == 200, path
+
+
+def test_search_runs_the_model_once_and_outside_the_index_lock(api_settings: Settings) -> None:
+    query = f"patient transport service {uuid.uuid4().hex}"  # never embedded before, whatever ran earlier
+    with TestClient(create_app(api_settings, ApiOptions(sparql_workers=1))) as c:
+        found = c.get("/api/v1/search", params={"q": query, "limit": 5}).json()
+        state = c.app.state  # type: ignore[attr-defined]
+        by_route, by_search = state.query_embedder.stats, state.search_index.embedder.stats
+    assert by_route.encoded == 1 and by_search.encoded == 0 and by_search.cache_hits == 0  # the route hands search() its vector
+    index = SearchIndex(api_settings)
+    assert [r["ocid"] for r in found["results"]] == [r["ocid"] for r in search(api_settings, query, limit=5, index=index)["results"]]
+    index.close()
+
+
+def _join_warm_up() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "missionkg-warm-search":
+            thread.join(timeout=120)
+
+
+def test_warm_search_opens_the_index_and_model_at_start(api_settings: Settings) -> None:
+    with TestClient(create_app(api_settings, ApiOptions(sparql_workers=1, warm_search=True))) as c:
+        _join_warm_up()
+        state = c.app.state  # type: ignore[attr-defined]
+        warmed = state.query_embedder
+        assert state.search_index is not None
+        assert c.get("/api/v1/search", params={"q": f"school meals {uuid.uuid4().hex}"}).status_code == 200
+        assert state.query_embedder is warmed and warmed.stats.encoded == 1
+    with TestClient(create_app(api_settings, ApiOptions(sparql_workers=1))) as c:
+        assert not hasattr(c.app.state, "search_index")  # type: ignore[attr-defined]
+
+
+def test_warm_search_without_an_index_still_serves(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
+    with TestClient(create_app(settings, ApiOptions(sparql_workers=1, warm_search=True))) as c:
+        _join_warm_up()
+        assert c.get("/healthz").status_code == 200
+        body = assert_problem(c.get("/api/v1/search", params={"q": "school meals"}), 503)
+    assert "missionkg build" in body["detail"] and "search not warmed up" in caplog.text
+
+
+def test_shared_listener_turns_nagle_off_on_each_connection() -> None:
+    sock = listener("127.0.0.1", 0)
+    host, port = sock.getsockname()[:2]
+    seen: list[int] = []
+
+    class Probe(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            seen.append(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            transport.close()
+
+    async def accept_one() -> None:
+        server = await asyncio.get_running_loop().create_server(Probe, sock=sock)
+        _, writer = await asyncio.open_connection(host, port)
+        while not seen:
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+
+    asyncio.run(accept_one())
+    assert seen and seen[0]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(ConfigError, match=r"cannot listen on 127\.0\.0\.1:\d+: .*choose another --port"):
+            listener("127.0.0.1", taken.getsockname()[1])
+
+
+@pytest.mark.serial
+def test_serve_with_two_workers(api_settings: Settings, tmp_path: Path, store: OxigraphStore) -> None:
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "MISSIONKG_SPARQL_WORKERS": "1"}
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kg.cli", "serve", "--data-dir", str(api_settings.data_dir), "--port", str(port), "--workers", "2"],
+            env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while log.read_text().count("Application startup complete") < 2:
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        ocid = store.select("SELECT ?o WHERE { ?p mkg:ocid ?o } ORDER BY ?o LIMIT 1").rows[0]["o"]
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:  # one keep-alive connection
+            assert client.get(f"/api/v1/contracts/{ocid}").json()["ocid"] == ocid
+            assert client.get("/api/v1/search", params={"q": "school transport"}).json()["results"]
+            latencies = []
+            for _ in range(30):
+                started = time.perf_counter()
+                assert client.get("/healthz").status_code == 200
+                latencies.append(time.perf_counter() - started)
+        # With Nagle's algorithm on, each keep-alive response would wait ~40 ms for the client's delayed ACK.
+        assert statistics.median(latencies) < 0.03
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -2,6 +2,7 @@
 
 The app keeps one read-only SearchIndex (FAISS, BM25 and the metadata columns in memory) and opens a new
 one when a build has committed a newer generation; requests already running keep the one they started with.
+It also keeps one Embedder for query texts, so the model is loaded once per process, not once per index.
 Routes are plain ``def``: FastAPI runs them in its thread pool, so FAISS and the model never block the loop.
 The app includes this router before the organisations one, whose ``/suppliers/{org_id:path}`` would
 otherwise take ``/suppliers/{id}/opportunities``.
@@ -9,20 +10,26 @@ otherwise take ``/suppliers/{id}/opportunities``.
 
 from __future__ import annotations
 
+import logging
 import threading
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.models import problem_responses
 from api.routers.organisations import _reference
 from api.state import get_settings, get_store
+from kg.errors import MissionKGError
 from kg.search import SearchFilters, SearchIndex, opportunity_report, search, similar
 from kg.settings import Settings
 from kg.store import GraphStore
 
+if TYPE_CHECKING:
+    from kg.embeddings import Embedder
+
 router = APIRouter(prefix="/api/v1", tags=["search"])
+log = logging.getLogger("missionkg.api")
 _OCID = "ocds-b5fd17-3cded792-703e-4049-9ec4-5d7bcd4790ff"
 
 
@@ -101,14 +108,38 @@ class Opportunities(BaseModel):
 _lock = threading.Lock()
 
 
-def get_index(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> SearchIndex:
+def open_index(state: Any, settings: Settings) -> SearchIndex:
     """The app's read-only search index, reopened when a build has committed a newer one."""
-    state = request.app.state
     with _lock:
         current: SearchIndex | None = getattr(state, "search_index", None)
         if current is None or current.current_generation() != current.generation:
             state.search_index = SearchIndex(settings)
         return state.search_index  # type: ignore[no-any-return]
+
+
+def query_embedder(state: Any, settings: Settings) -> Embedder:
+    """The app's embedder for query texts: one per app, so the model is loaded once and outlives index reloads."""
+    with _lock:
+        if getattr(state, "query_embedder", None) is None:
+            from kg.embeddings import Embedder
+
+            state.query_embedder = Embedder(settings)
+        return state.query_embedder  # type: ignore[no-any-return]
+
+
+def warm(app: FastAPI) -> None:
+    """Open the search index and load the query model now, so the first search does not wait seconds for them."""
+    settings: Settings = app.state.settings
+    try:
+        open_index(app.state, settings)
+        query_embedder(app.state, settings).load()
+    except MissionKGError as exc:  # no index yet, or no model: the search routes say so when asked
+        log.warning("search not warmed up: %s", exc)
+
+
+def get_index(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> SearchIndex:
+    """FastAPI dependency: the app's current search index."""
+    return open_index(request.app.state, settings)
 
 
 Index = Annotated[SearchIndex, Depends(get_index)]
@@ -121,7 +152,7 @@ AsOf = Annotated[str | None, Query(description="Day open/awarded/closed is judge
 
 @router.get("/search", summary="Hybrid search with filters", response_model=SearchResults, responses=problem_responses(400, 404, 422, 503))
 def search_route(
-    index: Index, store: Store, settings: Annotated[Settings, Depends(get_settings)],
+    request: Request, index: Index, store: Store, settings: Annotated[Settings, Depends(get_settings)],
     q: Annotated[str, Query(max_length=500, description="Free text; empty lists the filtered processes.")] = "",
     mission: Mission = None,
     min_score: Annotated[float | None, Query(ge=0, le=1, description="With mission: least alignment score.")] = None,
@@ -138,11 +169,12 @@ def search_route(
     region: Annotated[str | None, Query(description="Text in a delivery region (Wales, UKL18).")] = None,
     sme: bool = False, vcse: bool = False, limit: Limit = 10,
 ) -> dict[str, Any]:
-    """Processes ranked by meaning (MiniLM + FAISS) and keywords (BM25) fused by reciprocal rank, within the filters."""
+    """Processes ranked by meaning (MiniLM + FAISS) and keywords (BM25), scores fused, within the filters."""
     values = dict(locals())
-    filters = SearchFilters.from_mapping({k: v for k, v in values.items() if k not in ("index", "store", "settings", "q", "limit")}
+    filters = SearchFilters.from_mapping({k: v for k, v in values.items() if k not in ("index", "store", "settings", "request", "q", "limit")}
                                          | {"cpv": tuple(cpv or ())})
-    return search(settings, q, filters, limit=limit, store=store, index=index)
+    vector = query_embedder(request.app.state, settings).encode([q])[0] if q.strip() and index.dense is not None else None
+    return search(settings, q, filters, limit=limit, store=store, index=index, query_vector=vector)
 
 
 @router.get("/contracts/{ocid}/similar", summary="Similar contracting processes", response_model=SimilarResults,

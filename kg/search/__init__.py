@@ -1,5 +1,5 @@
-"""Hybrid search over the graph's contracting processes: dense (FAISS) and keyword (BM25) retrieval fused by
-reciprocal rank, filters applied before ranking, similar contracts, and open opportunities for a supplier.
+"""Hybrid search over the graph's contracting processes: dense (FAISS) and keyword (BM25) retrieval with their
+scores fused, filters applied before ranking, similar contracts, and open opportunities for a supplier.
 
 The index lives beside the store (``settings.index_dir``), is built and kept up to date by the ``index``
 build stage (``kg.search.index:run``), and is read by the functions below, which the CLI and the API share.

@@ -100,6 +100,7 @@ def candidate_mask(index: SearchIndex, filters: SearchFilters, store: GraphStore
 def search(
     settings: Settings, query: str, filters: SearchFilters | None = None, *, limit: int = 10,
     store: GraphStore | None = None, index: SearchIndex | None = None, method: str | None = None,
+    query_vector: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Processes best matching ``query`` among those passing ``filters``, with score components.
 
@@ -111,43 +112,48 @@ def search(
         store: the graph, to resolve supplier / buyer identifiers to whole identity clusters.
         index: an already opened index (the API keeps one).
         method: fusion method override (bench only): rrf, convex, dense, keyword.
+        query_vector: the query's embedding when the caller has it (the API embeds with its own model).
 
     >>> search(Settings(), "school transport", SearchFilters(status="open"))["results"][0]["title"]  # doctest: +SKIP
     'Home to School Transport - Taxi and Minibus Services'
     """
     filters = filters or SearchFilters()
     started = time.perf_counter()
-    with open_index(settings, index) as ix, ix.lock:
-        mask = candidate_mask(ix, filters, store)
-        candidates = int(mask.sum())
-        dense_hits: list[tuple[int, float]] = []
-        keyword_hits: list[tuple[int, float]] = []
-        if not query.strip():
-            ranked = _browse(ix, mask, filters, limit)
-        else:
-            depth = max(MIN_DEPTH, 3 * limit)
-            chosen = method or str(FUSION["method"])
-            if chosen != "keyword" and ix.dense is not None:
-                vector = ix.embedder.encode([query])[0]
-                dense_hits = ix.dense.search(vector, depth, mask)
-            if chosen != "dense":
-                keyword_hits = ix.keyword.search(query, depth, mask)
-            ranked = fuse(dense_hits, keyword_hits, chosen, FUSION["weights"], FUSION["alpha"])[:limit]
-        dense_of = dict(dense_hits)
-        keyword_of = dict(keyword_hits)
-        ranks = ({d: r for r, (d, _) in enumerate(dense_hits, 1)}, {d: r for r, (d, _) in enumerate(keyword_hits, 1)})
+    with open_index(settings, index) as ix:
+        # The model runs before the lock is taken, so one request's embedding overlaps others' ranking.
+        vector = None
         if query.strip() and ix.dense is not None:
-            missing = [d for d, _ in ranked if d not in dense_of]
-            dense_of.update(ix.dense.score_docs(ix.embedder.encode([query])[0], missing) if missing else {})
-        missing = [d for d, _ in ranked if d not in keyword_of]
-        keyword_of.update(ix.keyword.score_docs(query, missing) if missing and query.strip() else {})
-        results = describe(ix, ranked, query, filters.as_of)
-        for result, (doc, fused) in zip(results, ranked, strict=True):
-            result["score"] = round(fused, 6)
-            result["scores"] = {
-                "dense": _round(dense_of.get(doc)), "keyword": _round(keyword_of.get(doc)), "fused": round(fused, 6),
-                "dense_rank": ranks[0].get(doc), "keyword_rank": ranks[1].get(doc),
-            }
+            vector = ix.embedder.encode([query])[0] if query_vector is None else query_vector
+        with ix.lock:
+            mask = candidate_mask(ix, filters, store)
+            candidates = int(mask.sum())
+            dense_hits: list[tuple[int, float]] = []
+            keyword_hits: list[tuple[int, float]] = []
+            if not query.strip():
+                ranked = _browse(ix, mask, filters, limit)
+            else:
+                depth = max(MIN_DEPTH, 3 * limit)
+                chosen = method or str(FUSION["method"])
+                if chosen != "keyword" and vector is not None:
+                    dense_hits = ix.dense.search(vector, depth, mask)  # type: ignore[union-attr]
+                if chosen != "dense":
+                    keyword_hits = ix.keyword.search(query, depth, mask)
+                ranked = fuse(dense_hits, keyword_hits, chosen, FUSION["weights"], FUSION["alpha"])[:limit]
+            dense_of = dict(dense_hits)
+            keyword_of = dict(keyword_hits)
+            ranks = ({d: r for r, (d, _) in enumerate(dense_hits, 1)}, {d: r for r, (d, _) in enumerate(keyword_hits, 1)})
+            if vector is not None:
+                missing = [d for d, _ in ranked if d not in dense_of]
+                dense_of.update(ix.dense.score_docs(vector, missing) if missing else {})  # type: ignore[union-attr]
+            missing = [d for d, _ in ranked if d not in keyword_of]
+            keyword_of.update(ix.keyword.score_docs(query, missing) if missing and query.strip() else {})
+            results = describe(ix, ranked, query, filters.as_of)
+            for result, (doc, fused) in zip(results, ranked, strict=True):
+                result["score"] = round(fused, 6)
+                result["scores"] = {
+                    "dense": _round(dense_of.get(doc)), "keyword": _round(keyword_of.get(doc)), "fused": round(fused, 6),
+                    "dense_rank": ranks[0].get(doc), "keyword_rank": ranks[1].get(doc),
+                }
     return {
         "query": query, "filters": filters.as_dict(), "candidates": candidates, "results": results,
         "took_ms": round((time.perf_counter() - started) * 1000, 1),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from kg.jsonl import read_jsonl
 from kg.namespaces import MISSION_IDS
 
 PRECISION_AT = 20
+FITTED_KEY_LENGTH = 12
 THRESHOLD_GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 _LABELS = set(CLASSES)
 
@@ -67,6 +69,16 @@ def metrics(gold: Sequence[dict[str, Any]], predicted: dict[str, dict[str, Any]]
     }
 
 
+def _ocid_key(ocid: str) -> str:
+    return hashlib.sha256(ocid.encode()).hexdigest()[:FITTED_KEY_LENGTH]
+
+
+def fitted_on(model: AlignmentModel, gold: Sequence[dict[str, Any]]) -> int:
+    """How many labelled processes the model was fitted on: figures over those are in-sample, not a measure."""
+    keys = set(model.info.get("training_ocid_keys") or ())
+    return sum(_ocid_key(g["ocid"]) in keys for g in gold)
+
+
 def out_of_fold(
     features: np.ndarray, gold: Sequence[dict[str, Any]], groups: Sequence[str], embedding_model: str, *, c: float = DEFAULT_C
 ) -> np.ndarray:
@@ -110,6 +122,7 @@ def fit_and_report(
     model.info = {
         "fitted": date.today().isoformat(), "examples": len(gold), "c": DEFAULT_C,
         "cross_validation": "leave-one-source-out", "cv_macro_f1": cv["macro_f1"], "cv_accuracy": cv["accuracy"],
+        "training_ocid_keys": sorted(_ocid_key(o) for o in ocids),  # sha256 prefixes: tells an in-sample eval
     }
     model.save(out)
     fitted = metrics(gold, _decisions(model, ocids, model.probabilities(features)))

@@ -129,9 +129,15 @@ def eval_alignment(
         from kg.alignment_report import alignment_rows
         from kg.store import open_store
 
+        from kg.align_eval import fitted_on
+        from kg.align_model import load_model
+
         predicted = {r["ocid"]: r for r in alignment_rows(open_store(settings, read_only=True))}
         report = metrics(rows, predicted)
         report["unaligned"] = sum(r["ocid"] not in predicted for r in rows)
+        model = load_model()
+        report["in_sample"] = fitted_on(model, rows)
+        report["model_cv_macro_f1"] = model.info.get("cv_macro_f1")
     if json_out:
         print_json(report)
         return
@@ -143,6 +149,9 @@ def eval_alignment(
     out(f"{'mission':<14}{'support':>8}{'precision':>10}{'recall':>8}{'F1':>7}{'P@20':>7}\n")
     for mission, m in figures["missions"].items():
         out(f"{mission:<14}{m['support']:>8}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1_primary']:>7.3f}{m['precision_at_20']:>7.3f}\n")
+    if not fit and report["in_sample"]:
+        err.print(f"[yellow]{report['in_sample']} of these {len(rows)} labels were used to fit the model, so these figures are "
+                  f"in-sample; its leave-one-source-out macro-F1 is {report['model_cv_macro_f1']} (`--fit` measures it again)[/]")
     if figures.get("unaligned"):
         err.print(f"[yellow]{figures['unaligned']} labelled processes are not aligned in this graph (counted as wrong)[/]")
 

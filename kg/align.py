@@ -8,29 +8,46 @@ their threshold also get a direct `mkg:advances` edge, and the best one `mkg:pri
 
 from __future__ import annotations
 
+import gc
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import numpy as np
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
 
 from kg.align_features import Prototypes, Signals, compute_signals
 from kg.align_model import AlignmentModel, load_model
-from kg.namespaces import DCTERMS, GRAPH_ALIGNMENTS, ID, MISSION_IDS, MKG, PROV, RDF_TYPE, XSD, mission_iri, process_iri
+from kg.namespaces import (
+    DCTERMS,
+    GRAPH_ALIGNMENTS,
+    ID,
+    MISSION_IDS,
+    MKG,
+    PREFIXES,
+    PROV,
+    RDF_TYPE,
+    XSD,
+    mission_iri,
+    process_iri,
+)
 from kg.outcomes import load_outcomes
 from kg.process_text import process_texts
 from kg.settings import Settings
-from kg.store import GraphStore
+from kg.store import GraphStore, OxigraphStore
 
 METHOD = "missionkg-hybrid-v1"
 MISSION_FLOOR = 0.01
 OUTCOME_FLOOR = 0.10
 OUTCOME_TEMPERATURE = 0.03
-BATCH = 512
+BATCH = 2048  # processes scored together: numpy's BLAS threads spin after each call, so fewer, larger calls
+WRITE_CHARS = 1 << 24  # ~16 MB of TriG, about 200k quads or 7k processes, per bulk load
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -75,14 +92,17 @@ class Aligner:
             return []
         signals = self.signals(texts)
         probabilities = self.model.probabilities(feature_matrix(signals))
-        results = []
-        for i, (primary, missions) in enumerate(self.model.decide(probabilities)):
-            scores = {m: float(probabilities[i, j]) for j, m in enumerate(MISSION_IDS)}
-            results.append(ProcessAlignment(
-                signals.ocids[i], scores, primary, missions,
-                outcome_weights(signals.outcome_similarity[i], self.prototypes, scores), signals.evidence[i],
-            ))
-        return results
+        weights = outcome_weights(signals.outcome_similarity, self.prototypes, probabilities)
+        iris = [o.iri for o in self.prototypes.outcomes]
+        rows = zip(
+            signals.ocids, probabilities[:, : len(MISSION_IDS)].tolist(), self.model.decide(probabilities),
+            weights.tolist(), signals.evidence, strict=True,
+        )
+        return [
+            ProcessAlignment(ocid, dict(zip(MISSION_IDS, scores, strict=True)), primary, missions,
+                             dict(zip(iris, outcomes, strict=True)), evidence)
+            for ocid, scores, (primary, missions), outcomes, evidence in rows
+        ]
 
 
 def feature_matrix(signals: Signals) -> np.ndarray:
@@ -90,62 +110,81 @@ def feature_matrix(signals: Signals) -> np.ndarray:
     return np.hstack([signals.matrix(), signals.embeddings])
 
 
-def outcome_weights(similarity: np.ndarray, prototypes: Prototypes, scores: dict[str, float]) -> dict[str, float]:
-    """P(outcome) = P(mission) × softmax of outcome similarities within the mission."""
-    weights: dict[str, float] = {}
-    for m, mission in enumerate(MISSION_IDS):
-        columns = np.flatnonzero(prototypes.outcome_mission == m)
-        logits = similarity[columns] / OUTCOME_TEMPERATURE
-        share = np.exp(logits - logits.max())
-        share /= share.sum()
-        for column, value in zip(columns, share, strict=True):
-            weights[prototypes.outcomes[column].iri] = scores[mission] * float(value)
+def outcome_weights(similarity: np.ndarray, prototypes: Prototypes, probabilities: np.ndarray) -> np.ndarray:
+    """P(outcome) = P(mission) × softmax of outcome similarities within the mission: (n, n_outcomes)."""
+    weights = np.zeros(similarity.shape, dtype=np.float64)
+    for m, columns in enumerate(prototypes.mission_columns):
+        logits = similarity[:, columns] / OUTCOME_TEMPERATURE
+        share = np.exp(logits - logits.max(axis=1, keepdims=True))
+        # Row by row, as 1-d sums: numpy sums a 2-d array along its rows in another order (last-bit differences).
+        share /= np.array([row.sum() for row in share], dtype=share.dtype)[:, None]
+        weights[:, columns] = probabilities[:, m : m + 1].astype(np.float64) * share
     return weights
 
 
-def _decimal(value: float) -> Literal:
-    return Literal(f"{value:.4f}", datatype=XSD.decimal)
+# The alignments graph is written as TriG, each subject once with its predicates after ";": a third of the
+# text of N-Quads to format and to parse. One str.format template per kind of statement, {s} the subject.
+_PREFIXES = {prefix: PREFIXES[prefix] for prefix in ("mkg", "prov", "rdf")}
+_MISSIONS = {m: str(mission_iri(m)) for m in MISSION_IDS}
 
 
-def alignment_quads(result: ProcessAlignment, run: NamedNode, model_id: str) -> Iterator[Quad]:
-    """Quads of one process's alignments in the alignments graph."""
-    g = GRAPH_ALIGNMENTS
-    process = process_iri(result.ocid)
-    base = f"{ID}alignment/{process.value.rsplit('/', 1)[-1]}"
-    yield Quad(process, MKG.lastAligned, run, g)
+def _name(term: NamedNode) -> str:
+    """``prefix:local`` of a vocabulary term."""
+    return next(f"{prefix}:{term.value[len(iri):]}" for prefix, iri in _PREFIXES.items() if term.value.startswith(iri))
+
+
+def _template(*pairs: tuple[NamedNode, str]) -> str:
+    return "{s} " + " ; ".join(f"{_name(predicate)} {value}" for predicate, value in pairs) + " .\n"
+
+
+_ALIGNMENT = ((RDF_TYPE, _name(MKG.Alignment)), (MKG.alignedProcess, "{process}"), (MKG.mission, "{mission}"))
+_GENERATED = ((MKG.method, '"' + METHOD + '"'), (PROV.wasGeneratedBy, "{run}"))
+_MISSION_NODE = _template(
+    *_ALIGNMENT, (MKG.score, "{score:.4f}"), *_GENERATED, (MKG.model, "{model}"), (MKG.aboveThreshold, "{above}"),
+    (MKG.matchedOutcome, "<{outcome}>"), (MKG.matchedPassage, "{passage}"), (MKG.evidence, "{evidence}"),
+    (MKG.cpvSignal, "{cpv:.4f}"), (MKG.buyerSignal, "{buyer:.4f}"), (MKG.phraseSignal, "{phrases:.4f}"),
+)
+_OUTCOME_NODE = _template(*_ALIGNMENT, (MKG.outcome, "<{outcome}>"), (MKG.score, "{score:.4f}"), *_GENERATED)
+_LAST_ALIGNED, _PRIMARY, _ADVANCES = (_name(term) for term in (MKG.lastAligned, MKG.primaryMission, MKG.advances))
+_HEADER = "".join(f"@prefix {prefix}: <{iri}> .\n" for prefix, iri in _PREFIXES.items())
+_HEADER += f"GRAPH {GRAPH_ALIGNMENTS} {{\n"
+
+
+def _string(value: str) -> str:
+    """A Turtle string literal: only backslash, quote and line breaks need escaping."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+
+
+def alignment_trig(result: ProcessAlignment, run: NamedNode, model_id: str) -> str:
+    """TriG statements of one process's alignments, to go inside a ``GRAPH`` block of the alignments graph."""
+    process_node = process_iri(result.ocid).value
+    process, run_iri, model = f"<{process_node}>", str(run), _string(model_id)
+    base = f"{ID}alignment/{process_node.rsplit('/', 1)[-1]}"
+    edges = [f"{_LAST_ALIGNED} {run_iri}"]
     if result.primary:
-        yield Quad(process, MKG.primaryMission, mission_iri(result.primary), g)
-    for mission in result.missions:
-        yield Quad(process, MKG.advances, mission_iri(mission), g)
+        edges.append(f"{_PRIMARY} {_MISSIONS[result.primary]}")
+    edges += [f"{_ADVANCES} {_MISSIONS[mission]}" for mission in result.missions]
+    parts = [f"{process} {' ; '.join(edges)} .\n"]
     for mission, score in result.scores.items():
         if score < MISSION_FLOOR:
             continue
-        node = NamedNode(f"{base}/{mission}")
         evidence = result.evidence[mission]
-        yield from (
-            Quad(node, RDF_TYPE, MKG.Alignment, g), Quad(node, MKG.alignedProcess, process, g),
-            Quad(node, MKG.mission, mission_iri(mission), g), Quad(node, MKG.score, _decimal(score), g),
-            Quad(node, MKG.method, Literal(METHOD), g), Quad(node, MKG.model, Literal(model_id), g),
-            Quad(node, MKG.aboveThreshold, Literal(str(mission in result.missions).lower(), datatype=XSD.boolean), g),
-            Quad(node, MKG.matchedOutcome, NamedNode(evidence.outcome), g),
-            Quad(node, MKG.matchedPassage, Literal(evidence.passage[:1000]), g),
-            Quad(node, MKG.evidence, Literal(describe_evidence(evidence)), g),
-            Quad(node, MKG.cpvSignal, _decimal(1.0 if evidence.cpv else 0.0), g),
-            Quad(node, MKG.buyerSignal, _decimal(1.0 if evidence.buyer else 0.0), g),
-            Quad(node, MKG.phraseSignal, _decimal(min(len(evidence.phrases), 3) / 3.0), g),
-            Quad(node, PROV.wasGeneratedBy, run, g),
-        )
+        parts.append(_MISSION_NODE.format(
+            s=f"<{base}/{mission}>", process=process, mission=_MISSIONS[mission], score=score, run=run_iri,
+            model=model, above="true" if mission in result.missions else "false", outcome=evidence.outcome,
+            passage=_string(evidence.passage[:1000]), evidence=_string(describe_evidence(evidence)),
+            cpv=1.0 if evidence.cpv else 0.0, buyer=1.0 if evidence.buyer else 0.0,
+            phrases=min(len(evidence.phrases), 3) / 3.0,
+        ))
     for outcome, weight in result.outcomes.items():
         if weight < OUTCOME_FLOOR:
             continue
         mission, slug = outcome.rsplit("/", 2)[-2:]
-        node = NamedNode(f"{base}/{mission}/{slug}")
-        yield from (
-            Quad(node, RDF_TYPE, MKG.Alignment, g), Quad(node, MKG.alignedProcess, process, g),
-            Quad(node, MKG.mission, mission_iri(mission), g), Quad(node, MKG.outcome, NamedNode(outcome), g),
-            Quad(node, MKG.score, _decimal(weight), g), Quad(node, MKG.method, Literal(METHOD), g),
-            Quad(node, PROV.wasGeneratedBy, run, g),
-        )
+        parts.append(_OUTCOME_NODE.format(
+            s=f"<{base}/{mission}/{slug}>", process=process, mission=_MISSIONS[mission], outcome=outcome,
+            score=weight, run=run_iri,
+        ))
+    return "".join(parts)
 
 
 def describe_evidence(evidence: Any) -> str:
@@ -158,6 +197,61 @@ def describe_evidence(evidence: Any) -> str:
     if evidence.phrases:
         parts.append("phrases: " + ", ".join(f"'{p}'" for p in evidence.phrases[:5]))
     return "; ".join(parts)
+
+
+def load_alignments(store: GraphStore, statements: str) -> None:
+    """Add TriG statements to the alignments graph, through Oxigraph's bulk loader when it is the embedded store."""
+    document = _HEADER + statements + "}\n"
+    if isinstance(store, OxigraphStore):
+        # lenient: every IRI here comes from the store, the ontology or a slug, so re-validating is wasted work.
+        store.raw.bulk_load(document, format=RdfFormat.TRIG, lenient=True)
+    else:
+        store.add_quads(parse(document, format=RdfFormat.TRIG), bulk=True)
+
+
+class AlignmentWriter:
+    """Loads alignments on one background thread (Oxigraph leaves the GIL), so the next batches are scored meanwhile.
+
+    Statements are gathered into large loads: each bulk load writes new files for every index of the store, a
+    fixed cost of tens of milliseconds that per-batch loads paid over and over.
+    """
+
+    def __init__(self, store: GraphStore, *, chunk_chars: int = WRITE_CHARS) -> None:
+        """Write into ``store`` in loads of at least ``chunk_chars`` characters (the last one excepted)."""
+        self._store = store
+        self._chunk_chars = chunk_chars
+        self._parts: list[str] = []
+        self._size = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="missionkg-align-write")
+        self._pending: Future[None] | None = None
+
+    def write(self, statements: str) -> None:
+        """Add the TriG statements of whole processes; raises the error of an earlier load that failed."""
+        self._parts.append(statements)
+        self._size += len(statements)
+        if self._size >= self._chunk_chars:
+            self._submit()
+
+    def _submit(self) -> None:
+        if self._pending is not None:
+            self._pending.result()  # one load at a time, and at most one more chunk held in memory
+        self._pending = self._pool.submit(load_alignments, self._store, "".join(self._parts))
+        self._parts, self._size = [], 0
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        try:
+            if kind is None:
+                if self._parts:
+                    self._submit()
+                if self._pending is not None:
+                    self._pending.result()
+        finally:
+            self._pool.shutdown()  # waits for a load in flight; after an error the rest is left for a rerun
 
 
 def _run_quads(run: NamedNode, model_id: str) -> list[Quad]:
@@ -202,6 +296,22 @@ def unaligned(store: GraphStore) -> list[str]:
     return sorted(rows.column("ocid"))
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector, restoring it after.
+
+    A run allocates millions of small acyclic objects (texts, rows, results) and keeps a hundred thousand
+    alive; every full collection walked all of them: over a third of the scoring thread's time at 100k processes.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def align_processes(
     settings: Settings, store: GraphStore, ocids: Sequence[str] | None = None, progress: Progress | None = None,
     aligner: Aligner | None = None,
@@ -212,22 +322,26 @@ def align_processes(
     aligner = aligner or Aligner(settings)
     model_id = aligner.embedder.model_id
     run = NamedNode(f"{ID}alignment-run/{uuid.uuid4()}")
-    texts = list(process_texts(store, ocids))
-    _clear(store, ocids)
-    store.add_quads(_run_quads(run, model_id))
     counts = {m: 0 for m in MISSION_IDS}
-    for start in range(0, len(texts), BATCH):
-        results = aligner.align(texts[start : start + BATCH])
-        store.add_quads([q for r in results for q in alignment_quads(r, run, model_id)], bulk=True)
-        for result in results:
-            for mission in result.missions:
-                counts[mission] += 1
-        report("align", min(start + BATCH, len(texts)), len(texts))
+    stats = aligner.embedder.stats
+    encoded, hits = stats.encoded, stats.cache_hits  # count this run's texts only (an aligner may be reused)
+    with _collector_paused():
+        texts = list(process_texts(store, ocids))
+        _clear(store, ocids)
+        store.add_quads(_run_quads(run, model_id))
+        with AlignmentWriter(store) as writer:
+            for start in range(0, len(texts), BATCH):
+                results = aligner.align(texts[start : start + BATCH])
+                writer.write("".join(alignment_trig(r, run, model_id) for r in results))
+                for result in results:
+                    for mission in result.missions:
+                        counts[mission] += 1
+                report("align", min(start + BATCH, len(texts)), len(texts))
     _drop_orphan_runs(store)
     store.flush()
     return {
-        "processes": len(texts), "advances": counts, "embedded": aligner.embedder.stats.encoded,
-        "cache_hits": aligner.embedder.stats.cache_hits, "seconds": round(time.monotonic() - started, 3),
+        "processes": len(texts), "advances": counts, "embedded": stats.encoded - encoded,
+        "cache_hits": stats.cache_hits - hits, "seconds": round(time.monotonic() - started, 3),
     }
 
 

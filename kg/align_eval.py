@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from kg.align_features import SIGNAL_COLUMNS
 from kg.align_model import CLASSES, DEFAULT_C, DEFAULT_MODEL_PATH, AlignmentModel, fit_model
 from kg.errors import InputError
 from kg.jsonl import read_jsonl
@@ -87,7 +88,8 @@ def out_of_fold(
     probabilities = np.zeros((len(gold), len(CLASSES)), dtype=np.float32)
     for group in sorted(set(groups)):
         train, test = labels != group, labels == group
-        model = fit_model(features[train], [g["primary"] for g, t in zip(gold, train, strict=True) if t], embedding_model, c=c)
+        model = fit_model(features[train], [g["primary"] for g, t in zip(gold, train, strict=True) if t], embedding_model, c=c,
+                          signal_columns=SIGNAL_COLUMNS)
         probabilities[test] = model.probabilities(features[test])
     return probabilities
 
@@ -115,7 +117,7 @@ def fit_and_report(
     """Cross-validate by source, then fit on everything and save the model with its figures."""
     groups = [g.get("source") or "unknown" for g in gold]
     ocids = [g["ocid"] for g in gold]
-    model = fit_model(features, [g["primary"] for g in gold], embedding_model)
+    model = fit_model(features, [g["primary"] for g in gold], embedding_model, signal_columns=SIGNAL_COLUMNS)
     oof = out_of_fold(features, gold, groups, embedding_model)
     model.thresholds = tune_thresholds(model, gold, oof)
     cv = metrics(gold, _decisions(model, ocids, oof))

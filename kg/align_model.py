@@ -18,7 +18,8 @@ from kg.namespaces import MISSION_IDS
 
 CLASSES: tuple[str, ...] = (*MISSION_IDS, "none")
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "alignment.json"
-DEFAULT_C = 0.1
+DEFAULT_C = 0.05
+SIGNAL_WEIGHT = 3.0
 
 
 @dataclass
@@ -47,11 +48,15 @@ class AlignmentModel:
 
     def decide(self, probabilities: np.ndarray) -> list[tuple[str | None, list[str]]]:
         """(primary, missions) per row: missions at or above their threshold, primary the likeliest of them, else None."""
+        mission = probabilities[:, : len(MISSION_IDS)]
+        # In the probabilities' own precision, as comparing one of them with a Python float does.
+        limits = np.asarray([self.thresholds[m] for m in MISSION_IDS], dtype=probabilities.dtype)
+        above = mission >= limits
+        primary = np.where(above, mission, -np.inf).argmax(axis=1).tolist()
         decisions = []
-        for row in probabilities:
-            missions = [m for i, m in enumerate(MISSION_IDS) if row[i] >= self.thresholds[m]]
-            primary = max(missions, key=lambda m: row[MISSION_IDS.index(m)]) if missions else None
-            decisions.append((primary, missions))
+        for best, flags in zip(primary, above.tolist(), strict=True):
+            missions = [m for m, flag in zip(MISSION_IDS, flags, strict=True) if flag]
+            decisions.append((MISSION_IDS[best] if flags[best] else None, missions))
         return decisions
 
     def save(self, path: Path) -> None:
@@ -80,14 +85,23 @@ def load_model(path: Path | None = None) -> AlignmentModel:
     )
 
 
-def fit_model(features: np.ndarray, primary: list[str], embedding_model: str, *, c: float = DEFAULT_C) -> AlignmentModel:
-    """Fit the multinomial model on labelled rows (primary labels in CLASSES)."""
+def fit_model(
+    features: np.ndarray, primary: list[str], embedding_model: str, *, c: float = DEFAULT_C, signal_columns: int = 0,
+) -> AlignmentModel:
+    """Fit the multinomial model on labelled rows (primary labels in CLASSES).
+
+    The first ``signal_columns`` features (similarities, CPV, buyer, phrases: they transfer between publishers)
+    are up-weighted by SIGNAL_WEIGHT after standardising, i.e. shrunk less than the embedding's dimensions; and
+    classes are weighted inversely to their frequency, so the small missions are not swallowed by `none`.
+    Both raised leave-one-source-out macro-F1 on the dev set (see `missionkg eval alignment --fit`).
+    """
     from sklearn.linear_model import LogisticRegression
 
     mean = features.mean(axis=0)
     scale = features.std(axis=0) + 1e-6
+    scale[:signal_columns] /= SIGNAL_WEIGHT
     labels = np.asarray([CLASSES.index(p) for p in primary])
-    clf = LogisticRegression(C=c, max_iter=5000).fit((features - mean) / scale, labels)
+    clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit((features - mean) / scale, labels)
     coef = np.zeros((len(CLASSES), features.shape[1]), dtype=np.float32)
     intercept = np.full(len(CLASSES), -1e3, dtype=np.float32)  # a class absent from training is never predicted
     coef[clf.classes_] = clf.coef_

@@ -1,36 +1,69 @@
-"""What a contracting process says about itself: the texts, CPV codes and buyer that alignment and search read."""
+"""What a contracting process says about itself: the texts, CPV codes and buyer that alignment and search read.
+
+Results come back as SPARQL JSON (serialised by the store itself, with Oxigraph off the GIL, so the queries
+of a batch run in parallel) and are read with orjson: turning every term into a Python object one at a time
+cost more than the queries.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+
+import orjson
 
 from kg.namespaces import ID, process_iri
 from kg.store import GraphStore
 
 _CPV_PREFIX = ID + "cpv/"
 BATCH = 1_000
+# Queries of one batch run side by side: Oxigraph evaluates and serialises them without holding the GIL.
+_THREADS = 2
 
-# One linear query per shape: Oxigraph plans plain joins well and UNIONs of paths badly.
-_BASE = """
-SELECT ?p ?ocid (SAMPLE(?t) AS ?title) (SAMPLE(?d) AS ?description) (SAMPLE(?b) AS ?buyer) (SAMPLE(?bn) AS ?buyerName)
-WHERE {{
-  {values}
-  ?p mkg:ocid ?ocid .
-  OPTIONAL {{ ?p dcterms:title ?t }}
-  OPTIONAL {{ ?p dcterms:description ?d }}
-  OPTIONAL {{ ?p mkg:buyer ?b . OPTIONAL {{ ?b mkg:name ?bn }} }}
-}} GROUP BY ?p ?ocid"""
+# Each value is read along a chain of patterns from the process ?p. Over a VALUES block of processes the chain is
+# one linear join (Oxigraph plans those well, and UNIONs of paths badly). Over every process it is nested
+# subqueries, which Oxigraph joins by hashing one scan of each pattern instead of looking each row up in the
+# indexes: 2-10x faster at 100k processes. A process has one title, description and buyer; should it have
+# more, the first row's stands, as SAMPLE would pick it.
+_FIELDS = (("title", "dcterms:title"), ("description", "dcterms:description"), ("buyer", "mkg:buyer"))
 _CPV = (
-    "SELECT ?p ?c WHERE {{ {values} ?p mkg:hasTender ?t . ?t mkg:classification ?c }}",
-    "SELECT ?p ?c WHERE {{ {values} ?p mkg:hasTender ?t . ?t mkg:hasItem ?x . ?x mkg:classification ?c }}",
-    "SELECT ?p ?c WHERE {{ {values} ?p mkg:hasTender ?t . ?t mkg:hasLot ?x . ?x mkg:classification ?c }}",
+    ("?p mkg:hasTender ?t", "?t mkg:classification ?v"),
+    ("?p mkg:hasTender ?t", "?t mkg:hasItem ?x", "?x mkg:classification ?v"),
+    ("?p mkg:hasTender ?t", "?t mkg:hasLot ?x", "?x mkg:classification ?v"),
 )
 _EXTRA = (
-    "SELECT ?p ?text WHERE {{ {values} ?p mkg:hasTender ?t . ?t mkg:hasItem ?x . ?x dcterms:description ?text }}",
-    "SELECT ?p ?text WHERE {{ {values} ?p mkg:hasTender ?t . ?t mkg:hasLot ?x . ?x dcterms:title|dcterms:description ?text }}",
-    "SELECT ?p ?text WHERE {{ {values} ?p mkg:hasAward ?x . ?x dcterms:title|dcterms:description ?text }}",
+    ("?p mkg:hasTender ?t", "?t mkg:hasItem ?x", "?x dcterms:description ?v"),
+    ("?p mkg:hasTender ?t", "?t mkg:hasLot ?x", "?x dcterms:title|dcterms:description ?v"),
+    ("?p mkg:hasAward ?x", "?x dcterms:title|dcterms:description ?v"),
 )
+
+
+def _base_query(values: str) -> str:
+    optionals = " ".join(
+        f"OPTIONAL {{ ?p {predicate} ?{name} }}" if values
+        else f"OPTIONAL {{ SELECT ?p ?{name} WHERE {{ ?p {predicate} ?{name} }} }}"
+        for name, predicate in _FIELDS
+    )
+    fields = " ".join("?" + name for name, _ in _FIELDS)
+    return f"SELECT ?p ?ocid {fields} WHERE {{ {values} ?p mkg:ocid ?ocid . {optionals} }}"
+
+
+def _names_query(values: str) -> str:
+    # Apart from the base query: joined to every process, each name came back once per graph that states it.
+    names = "?buyer mkg:name ?n" if values else "{ SELECT ?buyer ?n WHERE { ?buyer mkg:name ?n } }"
+    buyers = f"SELECT DISTINCT ?buyer WHERE {{ {values} ?p mkg:buyer ?buyer }}"
+    return f"SELECT ?buyer (SAMPLE(?n) AS ?name) WHERE {{ {{ {buyers} }} {names} }} GROUP BY ?buyer"
+
+
+def _chain_query(chain: Sequence[str], values: str) -> str:
+    """``SELECT ?p ?v`` along a chain of patterns, each sharing its last variable with the next."""
+    if values:
+        return f"SELECT ?p ?v WHERE {{ {values} {' . '.join(chain)} }}"
+    body = chain[-1]
+    for pattern in reversed(chain[:-1]):
+        body = f"{pattern} . {{ SELECT {pattern.split()[-1]} ?v WHERE {{ {body} }} }}"
+    return f"SELECT ?p ?v WHERE {{ {body} }}"
 
 
 @dataclass
@@ -64,22 +97,36 @@ def _values(ocids: Sequence[str] | None) -> str:
     return "VALUES ?p { " + " ".join(f"<{process_iri(o).value}>" for o in ocids) + " }"
 
 
+def _rows(store: GraphStore, query: str) -> list[dict[str, str]]:
+    """Bindings of a SELECT as the plain values of its bound variables."""
+    body, _ = store.query_serialized(query, "json")
+    bindings = orjson.loads(body)["results"]["bindings"]
+    return [{name: term["value"] for name, term in binding.items()} for binding in bindings]
+
+
 def _fetch(store: GraphStore, ocids: Sequence[str] | None) -> list[ProcessText]:
     values = _values(ocids)
+    queries = [_names_query(values), _base_query(values), *(_chain_query(chain, values) for chain in _CPV + _EXTRA)]
+    with ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="missionkg-texts") as pool:
+        named, base, *chains = pool.map(lambda query: _rows(store, query), queries)
+    names = {row["buyer"]: row.get("name", "") for row in named}
     by_iri: dict[str, ProcessText] = {}
-    for row in store.select(_BASE.format(values=values)).rows:
-        by_iri[row["p"]] = ProcessText(
-            row["ocid"], row["title"] or "", row["description"] or "", buyer=row["buyer"], buyer_name=row["buyerName"] or ""
-        )
+    for row in base:
+        if row["p"] not in by_iri:
+            buyer = row.get("buyer")
+            by_iri[row["p"]] = ProcessText(
+                row["ocid"], row.get("title", ""), row.get("description", ""), buyer=buyer,
+                buyer_name=names.get(buyer, "") if buyer else "",
+            )
     cpv: dict[str, set[str]] = {}
     extras: dict[str, set[str]] = {}
-    for query in _CPV:
-        for row in store.select(query.format(values=values)).rows:
-            if row["c"].startswith(_CPV_PREFIX):
-                cpv.setdefault(row["p"], set()).add(row["c"][len(_CPV_PREFIX) :])
-    for query in _EXTRA:
-        for row in store.select(query.format(values=values)).rows:
-            extras.setdefault(row["p"], set()).add(row["text"])
+    for rows in chains[: len(_CPV)]:
+        for row in rows:
+            if row["v"].startswith(_CPV_PREFIX):
+                cpv.setdefault(row["p"], set()).add(row["v"][len(_CPV_PREFIX) :])
+    for rows in chains[len(_CPV) :]:
+        for row in rows:
+            extras.setdefault(row["p"], set()).add(row["v"])
     for iri, text in by_iri.items():
         text.cpv = sorted(cpv.get(iri, ()))
         text.extras = sorted(extras.get(iri, ()))
@@ -87,7 +134,7 @@ def _fetch(store: GraphStore, ocids: Sequence[str] | None) -> list[ProcessText]:
 
 
 def process_texts(store: GraphStore, ocids: Sequence[str] | None = None) -> Iterator[ProcessText]:
-    """Texts of the given processes (all when None), fetched in batches with three linear queries each."""
+    """Texts of the given processes (all when None), fetched in batches with a few linear queries each."""
     if ocids is None:
         yield from _fetch(store, None)
         return

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kg.embeddings import Embedder, EmbeddingCache, resolve_model_path
+from kg.embeddings import Embedder, EmbeddingCache, FastTokenizer, resolve_model_path
 from kg.errors import ConfigError, ModelError
-from kg.passages import split_passages
+from kg.passages import sentences, split_many, split_passages
 from kg.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,6 +108,44 @@ def test_long_text_split_by_the_real_tokenizer(embedder: Embedder) -> None:
     assert all(p.endswith(".") for p in sentences)  # cut on sentence boundaries
     windows = split_passages(unpunctuated, tokenizer=tokenizer, overlap=32)
     assert windows[0].split()[-1] in windows[1].split()  # consecutive windows overlap
+
+
+TRICKY = [
+    LONG,
+    " ".join(f"word{i}" for i in range(900)),
+    "Short ASCII title",
+    "Ünïcödé façade; 한국어 설명 テスト. İstanbul ﬁle works\r\n\tand more " * 40,
+    "Quote \" and back\\slash.\u00a0Non-breaking;\u2028line separator\n\n  trailing  ",
+    "x" * 5000 + " short. " + "y " * 300,
+    "",
+    "  \n ",
+]
+
+
+def test_fast_tokenizer_counts_as_the_model_does(settings: Settings) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    path = resolve_model_path(settings)
+    model = SentenceTransformer(str(path), device="cpu").tokenizer
+    fast = FastTokenizer(path / "tokenizer.json")
+    pieces = [s for text in TRICKY for s in sentences(text)] + TRICKY
+    assert [fast.tokenize(p) for p in pieces] == [model.tokenize(p) for p in pieces]
+    assert fast.count_tokens(pieces) == [len(model.tokenize(p)) for p in pieces]
+    assert fast.count_tokens(pieces[::-1]) == [len(model.tokenize(p)) for p in pieces[::-1]]  # remembered counts
+    for options in ({}, {"max_tokens": 50, "overlap": 10}, {"max_tokens": 3, "overlap": 0}):
+        assert split_many(TRICKY, tokenizer=fast, **options) == [
+            split_passages(text, tokenizer=model, **options) for text in TRICKY
+        ]
+
+
+def test_sentences_cut_where_the_plain_pattern_does() -> None:
+    import re
+
+    plain = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*")
+    cases = [*TRICKY, "a.  b\n c", "x. \n y", ". . .", "a\r\nb", "end.", "one;two; three!\tfour?", " \n\n lead"]
+    assert [sentences(text) for text in cases] == [
+        [s for s in (part.strip() for part in plain.split(text)) if s] for text in cases
+    ]
 
 
 def test_split_without_tokenizer() -> None:

@@ -26,8 +26,13 @@ _RN_WORDS = frozenset({
 })
 _RN_ROOTS = ("burn", "bourn", "turn", "born", "learn", "modern", "pattern", "northern", "southern", "eastern",
              "western", "return", "govern", "concern")
-_SPACES = re.compile(r"[ \t\u00a0\u202f\u2009]+")
+# A run of spaces, tabs and no-break spaces becomes one space: the others become spaces, then runs of spaces one
+# (two passes that each scan fast, where one pattern for both tried a match at every space).
+_ODD_SPACE = re.compile("[\t\u00a0\u202f\u2009]")
+_SPACE_RUN = re.compile("  +")  # not " {2,}": a literal prefix lets re skip ahead
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
+# Any character one of the repairs below looks for: most values have none and are only stripped.
+_QUIRK = re.compile("[&ÂÃâ\n\r\t\u00a0\u202f\u2009]| {2}")
 
 
 def has_literal_rn(text: str) -> bool:
@@ -81,18 +86,23 @@ def clean_text(value: object, *, literal_rn: bool = False) -> str | None:
     """Readable text: entities decoded (twice-encoded ones too), mojibake repaired, spaces collapsed; None for empty values."""
     if value is None:
         return None
-    text = str(value)
+    text = value if type(value) is str else str(value)
+    if not literal_rn and not _QUIRK.search(text):
+        return text.strip() or None
     for _ in range(3):  # "&amp;amp;" is "&" encoded twice
         if not _ENTITY.search(text):
             break
         text = html.unescape(text)
-    if _MOJIBAKE.search(text):
+    if not text.isascii() and _MOJIBAKE.search(text):
         text = ftfy.fix_text(text, unescape_html=False)
     if literal_rn:
         text = repair_literal_rn(text)
     if not _MESSY.search(text):
         return text.strip() or None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _BLANK_LINES.sub("\n\n", "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n")))
+    if "\t" in text or not text.isascii():
+        text = _ODD_SPACE.sub(" ", text)
+    text = _SPACE_RUN.sub(" ", text)
+    text = _BLANK_LINES.sub("\n\n", "\n".join([line.strip() for line in text.split("\n")]))
     text = text.strip()
     return text or None

@@ -2,57 +2,36 @@
 
 Quads are written as N-Quads statements, not pyoxigraph objects: building a `Quad` costs about 2 µs
 in Python, a formatted line a fraction of that, and the build bulk-loads the text straight into the
-store. Every IRI is minted here from percent-encoded parts and every literal is escaped, so the text
-always parses. `Mapped.quads` still gives pyoxigraph quads for callers that want them.
+store. Every IRI is minted from percent-encoded parts and every literal is escaped (ingest.terms), so the
+text always parses. `Mapped.quads` still gives pyoxigraph quads for callers that want them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from json.encoder import encode_basestring  # C-accelerated; its escapes are all valid in N-Quads
 from typing import Any
-from urllib.parse import quote
 
+import orjson
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
 from ingest.clean import clean_text, has_literal_rn
 from ingest.countries import country_code
+from ingest.terms import FALSE, TRUE, XSD_TYPE, Terms, child, dt, lit
 from ingest.validate import parse_amount, parse_date
 from kg.cpv import normalise_cpv
 from kg.identity import normalise_identifier, org_iri
-from kg.namespaces import DCTERMS, ID, MKG, PROV, RDF_TYPE, RDFS_LABEL, XSD, process_graph, process_iri, region_iri
+from kg.namespaces import DCTERMS, ID, MKG, PROV, RDF_TYPE, RDFS_LABEL, process_graph, process_iri, region_iri
 from kg.social_value import commitment_triples, find_commitments
 
 _PERIODS = ("tenderPeriod", "contractPeriod", "awardPeriod", "enquiryPeriod")
 
 
-class _Terms:
-    """A namespace's terms as N-Triples text ("<iri>"), computed once per term."""
-
-    def __init__(self, vocab: Any) -> None:
-        self._vocab = vocab
-
-    def __getattr__(self, name: str) -> str:
-        value = str(getattr(self._vocab, name))
-        setattr(self, name, value)
-        return value
-
-
-M, DC, PR = _Terms(MKG), _Terms(DCTERMS), _Terms(PROV)
+M, DC, PR = Terms(MKG), Terms(DCTERMS), Terms(PROV)
 TYPE, LABEL = str(RDF_TYPE), str(RDFS_LABEL)
-_XSD = {name: f"^^{getattr(XSD, name)}" for name in ("decimal", "dateTime", "date", "boolean", "integer")}
-_TRUE = '"true"' + _XSD["boolean"]
-_FALSE = '"false"' + _XSD["boolean"]
 _ROLE_CLASSES = {"buyer": M.Buyer, "supplier": M.Supplier}
 _CPV_BASE = f"{ID}cpv/"
-
-
-def _lit(text: str) -> str:
-    """A plain literal in N-Triples syntax."""
-    return encode_basestring(text)
 
 
 @dataclass(frozen=True)
@@ -85,27 +64,6 @@ class Mapped:
         return list(parse(self.nquads(), format=RdfFormat.N_QUADS))
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~]")
-
-
-def _segment(part: object) -> str:
-    text = str(part)
-    return quote(text, safe="-._~") if _UNSAFE.search(text) else text
-
-
-def _child(node: str, *parts: object) -> str:
-    return node[:-1] + "".join("/" + _segment(p) for p in parts) + ">"
-
-
-def _dt(value: object) -> str | None:
-    parsed = parse_date(value)
-    if parsed is None:
-        return None
-    if isinstance(value, str) and len(value.strip()) == 10:
-        return f'"{parsed.date().isoformat()}"{_XSD["date"]}'
-    return f'"{parsed.isoformat()}"{_XSD["dateTime"]}'
-
-
 @lru_cache(maxsize=100_000)
 def _org_node(identifier: tuple[str, str] | None, name: str | None) -> str | None:
     node = org_iri(identifier, name)
@@ -120,10 +78,10 @@ def _region_node(region: str) -> str:
 class _Writer:
     """Collects the statements of one process graph, skipping empty values."""
 
-    def __init__(self, mapped: Mapped, graph: str, literal_rn: bool) -> None:
+    def __init__(self, mapped: Mapped, tail: str, literal_rn: bool) -> None:
         self.mapped = mapped
         self.lines = mapped.lines
-        self.tail = f" {graph} .\n"
+        self.tail = tail  # " <graph> .\n", or "" for statements kept to be written into several graphs
         self.literal_rn = literal_rn
 
     def add(self, s: str, p: str, o: str | None) -> None:
@@ -133,12 +91,12 @@ class _Writer:
     def text(self, s: str, p: str, value: object) -> str | None:
         cleaned = clean_text(value, literal_rn=self.literal_rn)
         if cleaned is not None:
-            self.lines.append(f"{s} {p} {_lit(cleaned)}{self.tail}")
+            self.lines.append(f"{s} {p} {lit(cleaned)}{self.tail}")
         return cleaned
 
     def flag(self, s: str, p: str, value: object) -> None:
         if isinstance(value, bool):
-            self.add(s, p, _TRUE if value else _FALSE)
+            self.add(s, p, TRUE if value else FALSE)
 
     def money(self, owner: str, p: str, value: object, name: str) -> None:
         """A MonetaryValue node; 0 is how several publishers say 'not stated', so it is left out."""
@@ -147,21 +105,21 @@ class _Writer:
         amount = parse_amount(value.get("amount", value.get("value")))
         if amount is None or amount <= 0:
             return
-        node = _child(owner, name)
+        node = child(owner, name)
         self.add(owner, p, node)
         self.add(node, TYPE, M.MonetaryValue)
-        self.add(node, M.amount, f'"{amount:.2f}"{_XSD["decimal"]}')
+        self.add(node, M.amount, f'"{amount:.2f}"{XSD_TYPE["decimal"]}')
         currency = value.get("currency")
         if isinstance(currency, str) and len(currency.strip()) == 3:
-            self.add(node, M.currency, _lit(currency.strip().upper()))
+            self.add(node, M.currency, lit(currency.strip().upper()))
 
     def period(self, owner: str, p: str, value: object, name: str) -> None:
         if not isinstance(value, dict):
             return
-        start, end = _dt(value.get("startDate")), _dt(value.get("endDate"))
+        start, end = dt(value.get("startDate")), dt(value.get("endDate"))
         if start is None and end is None:
             return
-        node = _child(owner, name)
+        node = child(owner, name)
         self.add(owner, p, node)
         self.add(node, TYPE, M.Period)
         self.add(node, M.startDate, start)
@@ -208,8 +166,38 @@ def _resolve(ref: Any, parties: dict[str, dict[str, Any]]) -> dict[str, Any] | N
     return {**ref, **party} if party else ref
 
 
+_ORGS: dict[tuple[bytes, tuple[str, ...]], tuple[str | None, list[str]]] = {}
+_ORGS_MAX = 4096
+_ORG_FIELDS = ("identifier", "additionalIdentifiers", "name", "address", "details", "sme", "vco", "vcse")  # it reads
+
+
 def _organisation(w: _Writer, org: dict[str, Any], roles: Iterable[str]) -> str | None:
-    """Describe an organisation inside the process graph and return its shared IRI."""
+    """Describe an organisation inside the process graph and return its shared IRI.
+
+    The same buyers and suppliers come back notice after notice, so their statements are kept by content
+    (the JSON of the fields read, which stands for the values: releases come from orjson, so hold no NaN) and
+    roles, for the next process graph that describes them.
+    """
+    roles = tuple(roles)
+    try:
+        key: tuple[bytes, tuple[str, ...]] | None = (orjson.dumps({k: org[k] for k in _ORG_FIELDS if k in org}), roles)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits: described, not kept
+        key = None
+    described = _ORGS.get(key) if key is not None else None
+    if described is None:
+        scratch = _Writer(Mapped(""), "", False)
+        described = (_describe_organisation(scratch, org, roles), scratch.lines)
+        if key is not None:
+            if len(_ORGS) >= _ORGS_MAX:
+                _ORGS.clear()
+            _ORGS[key] = described
+    node, statements = described
+    w.lines.extend([statement + w.tail for statement in statements])
+    return node
+
+
+def _describe_organisation(w: _Writer, org: dict[str, Any], roles: tuple[str, ...]) -> str | None:
+    """Write what a release says of an organisation; its IRI, or None when it has no identifier and no name."""
     ident = org.get("identifier") if isinstance(org.get("identifier"), dict) else {}
     identifiers = [normalise_identifier(ident.get("scheme"), ident.get("id"))]
     identifiers += [normalise_identifier(a.get("scheme"), a.get("id")) for a in org.get("additionalIdentifiers") or [] if isinstance(a, dict)]
@@ -223,23 +211,23 @@ def _organisation(w: _Writer, org: dict[str, Any], roles: Iterable[str]) -> str 
         if role in _ROLE_CLASSES:
             w.add(node, TYPE, _ROLE_CLASSES[role])
     if name:
-        w.add(node, M.name, _lit(name))
+        w.add(node, M.name, lit(name))
     for scheme, value in found:
-        id_node = _child(node, "identifier", scheme, value)
+        id_node = child(node, "identifier", scheme, value)
         w.add(node, M.hasIdentifier, id_node)
         w.add(id_node, TYPE, M.Identifier)
-        w.add(id_node, M.scheme, _lit(scheme))
-        w.add(id_node, M.identifierValue, _lit(value))
+        w.add(id_node, M.scheme, lit(scheme))
+        w.add(id_node, M.identifierValue, lit(value))
     address = org.get("address")
     if isinstance(address, dict):
         parts = {k: clean_text(address.get(k)) for k in ("streetAddress", "locality", "region", "postalCode", "countryName")}
         if any(parts.values()):
-            addr = _child(node, "address", parts["postalCode"] or parts["locality"] or "main")
+            addr = child(node, "address", parts["postalCode"] or parts["locality"] or "main")
             w.add(node, M.hasAddress, addr)
             w.add(addr, TYPE, M.Address)
             for key, value in parts.items():
                 if value:
-                    w.add(addr, getattr(M, key), _lit(value))
+                    w.add(addr, getattr(M, key), lit(value))
     details = org.get("details") if isinstance(org.get("details"), dict) else {}
     for source, prop in (("sme", M.isSME), ("vco", M.isVCSE), ("vcse", M.isVCSE)):
         w.flag(node, prop, org.get(source) if source in org else details.get(source))
@@ -258,7 +246,7 @@ def _regions(w: _Writer, owner: str, holder: dict[str, Any]) -> None:
             node = _region_node(region)
             w.add(owner, M.deliveryRegion, node)
             w.add(node, TYPE, M.Region)
-            w.add(node, LABEL, _lit(region))
+            w.add(node, LABEL, lit(region))
 
 
 def _criteria(w: _Writer, owner: str, criteria: Any) -> None:
@@ -268,7 +256,7 @@ def _criteria(w: _Writer, owner: str, criteria: Any) -> None:
     for index, entry in enumerate(entries or []):
         if not isinstance(entry, dict):
             continue
-        node = _child(owner, "criterion", index)
+        node = child(owner, "criterion", index)
         w.add(owner, M.hasAwardCriterion, node)
         w.add(node, TYPE, M.AwardCriterion)
         w.text(node, DC.title, entry.get("name"))
@@ -277,17 +265,17 @@ def _criteria(w: _Writer, owner: str, criteria: Any) -> None:
         for number in entry.get("numbers") or []:
             weight = parse_amount(number.get("number")) if isinstance(number, dict) else None
             if weight is not None:
-                w.add(node, M.weight, f'"{weight:g}"{_XSD["decimal"]}')
+                w.add(node, M.weight, f'"{weight:g}"{XSD_TYPE["decimal"]}')
 
 
 def _documents(w: _Writer, owner: str, documents: Any, prefix: str) -> None:
     for index, doc in enumerate(documents or []):
         if not isinstance(doc, dict) or not isinstance(doc.get("url"), str) or not doc["url"].startswith(("http://", "https://")):
             continue
-        node = _child(owner, prefix, index)
+        node = child(owner, prefix, index)
         w.add(owner, M.hasDocument, node)
         w.add(node, TYPE, M.Document)
-        w.add(node, M.url, _lit(doc["url"].strip()))
+        w.add(node, M.url, lit(doc["url"].strip()))
         w.text(node, M.documentType, doc.get("documentType"))
         w.text(node, DC.title, doc.get("title"))
 
@@ -296,7 +284,7 @@ def _tender(w: _Writer, process: str, release: dict[str, Any], parties: dict[str
     tender = release.get("tender")
     if not isinstance(tender, dict):
         return
-    node = _child(process, "tender")
+    node = child(process, "tender")
     w.add(process, M.hasTender, node)
     w.add(node, TYPE, M.Tender)
     w.text(node, DC.title, tender.get("title"))
@@ -309,7 +297,7 @@ def _tender(w: _Writer, process: str, release: dict[str, Any], parties: dict[str
         w.period(node, getattr(M, name), tender.get(name), name)
     period = tender.get("tenderPeriod")
     if isinstance(period, dict):
-        w.add(node, M.submissionDeadline, _dt(period.get("endDate")))
+        w.add(node, M.submissionDeadline, dt(period.get("endDate")))
     suitability = tender.get("suitability") if isinstance(tender.get("suitability"), dict) else {}
     w.flag(node, M.suitableForSME, suitability.get("sme"))
     w.flag(node, M.suitableForVCSE, suitability.get("vcse"))
@@ -319,19 +307,19 @@ def _tender(w: _Writer, process: str, release: dict[str, Any], parties: dict[str
     _documents(w, node, tender.get("documents"), "document")
     for index, item in enumerate(tender.get("items") or []):
         if isinstance(item, dict):
-            item_node = _child(node, "item", item.get("id", index))
+            item_node = child(node, "item", item.get("id", index))
             w.add(node, M.hasItem, item_node)
             w.add(item_node, TYPE, M.Item)
             description = clean_text(item.get("description"), literal_rn=w.literal_rn)
             if description and not description.lower().startswith("see description of related"):
-                w.add(item_node, DC.description, _lit(description))
+                w.add(item_node, DC.description, lit(description))
             w.classifications(item_node, item)
             _regions(w, item_node, item)
             if item.get("relatedLot") not in (None, ""):
-                w.add(item_node, M.hasLot, _child(node, "lot", item["relatedLot"]))
+                w.add(item_node, M.hasLot, child(node, "lot", item["relatedLot"]))
     for index, lot in enumerate(tender.get("lots") or []):
         if isinstance(lot, dict):
-            lot_node = _child(node, "lot", lot.get("id", index))
+            lot_node = child(node, "lot", lot.get("id", index))
             w.add(node, M.hasLot, lot_node)
             w.add(lot_node, TYPE, M.Lot)
             w.text(lot_node, DC.title, lot.get("title"))
@@ -353,18 +341,18 @@ def _awards(w: _Writer, process: str, release: dict[str, Any], parties: dict[str
         if not isinstance(award, dict):
             continue
         award_id = str(award.get("id") if award.get("id") not in (None, "") else index)
-        node = _child(process, "award", award_id)
+        node = child(process, "award", award_id)
         w.add(process, M.hasAward, node)
         w.add(node, TYPE, M.Award)
-        w.add(node, M.awardId, _lit(award_id))
+        w.add(node, M.awardId, lit(award_id))
         w.text(node, DC.title, award.get("title"))
         w.text(node, DC.description, award.get("description"))
         w.text(node, M.status, award.get("status"))
-        w.add(node, M.awardDate, _dt(award.get("date")))
+        w.add(node, M.awardDate, dt(award.get("date")))
         w.money(node, M.value, award.get("value"), "value")
         w.period(node, M.contractPeriod, award.get("contractPeriod"), "contractPeriod")
         for lot_id in award.get("relatedLots") or []:
-            w.add(node, M.awardsLot, _child(process, "tender", "lot", lot_id))
+            w.add(node, M.awardsLot, child(process, "tender", "lot", lot_id))
         for supplier in award.get("suppliers") or []:
             org = _organisation(w, _resolve(supplier, parties) or {}, ("supplier",))
             w.add(node, M.supplier, org)
@@ -373,18 +361,18 @@ def _awards(w: _Writer, process: str, release: dict[str, Any], parties: dict[str
         if not isinstance(contract, dict):
             continue
         contract_id = str(contract.get("id") if contract.get("id") not in (None, "") else index)
-        node = _child(process, "contract", contract_id)
+        node = child(process, "contract", contract_id)
         w.add(process, M.hasContract, node)
         w.add(node, TYPE, M.Contract)
-        w.add(node, M.contractId, _lit(contract_id))
+        w.add(node, M.contractId, lit(contract_id))
         w.text(node, DC.title, contract.get("title"))
         w.text(node, DC.description, contract.get("description"))
         w.text(node, M.status, contract.get("status"))
         w.money(node, M.value, contract.get("value"), "value")
         w.period(node, M.contractPeriod, contract.get("period"), "period")
-        w.add(node, M.dateSigned, _dt(contract.get("dateSigned")))
+        w.add(node, M.dateSigned, dt(contract.get("dateSigned")))
         if contract.get("awardID") not in (None, ""):
-            w.add(node, PR.wasDerivedFrom, _child(process, "award", contract["awardID"]))
+            w.add(node, PR.wasDerivedFrom, child(process, "award", contract["awardID"]))
 
 
 def _parties(w: _Writer, process: str, release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> str | None:
@@ -404,38 +392,38 @@ def _parties(w: _Writer, process: str, release: dict[str, Any], parties: dict[st
         known = roles_of.setdefault(org, [])
         known.extend(r for r in roles if r not in known)
     for index, (org, roles) in enumerate(roles_of.items()):
-        participation = _child(process, "party", index)
+        participation = child(process, "party", index)
         w.add(process, M.hasParticipation, participation)
         w.add(participation, TYPE, M.Participation)
         w.add(participation, M.participant, org)
         for role in roles:
-            w.add(participation, M.role, _lit(role))
+            w.add(participation, M.role, lit(role))
     w.add(process, M.buyer, buyer)
     return buyer
 
 
 def _history(w: _Writer, process: str, history: list[ReleaseInfo]) -> None:
     for index, info in enumerate(history):
-        node = _child(process, "release", index)
+        node = child(process, "release", index)
         w.add(process, M.hasRelease, node)
         w.add(node, TYPE, M.Release)
-        w.add(node, M.releaseId, _lit(str(info.release_id)))
-        w.add(node, M.releaseDate, _dt(info.date))
+        w.add(node, M.releaseId, lit(str(info.release_id)))
+        w.add(node, M.releaseDate, dt(info.date))
         for tag in info.tags:
-            w.add(node, M.releaseTag, _lit(str(tag)))
-        w.add(node, M.sourceFile, _lit(info.source))
+            w.add(node, M.releaseTag, lit(str(tag)))
+        w.add(node, M.sourceFile, lit(info.source))
         if info.line is not None:
-            w.add(node, M.sourceLine, f'"{int(info.line)}"{_XSD["integer"]}')
+            w.add(node, M.sourceLine, f'"{int(info.line)}"{XSD_TYPE["integer"]}')
     dated = sorted((parse_date(i.date), i.date) for i in history if parse_date(i.date) is not None)
     if dated:
-        w.add(process, M.publishedDate, _dt(dated[0][1]))
-        w.add(process, M.lastUpdated, _dt(dated[-1][1]))
+        w.add(process, M.publishedDate, dt(dated[0][1]))
+        w.add(process, M.lastUpdated, dt(dated[-1][1]))
 
 
 def _commitments(w: _Writer, process: str, compiled: dict[str, Any]) -> None:
     """Social-value commitments the notice asks of suppliers (kg.social_value), linked from the process and its lots."""
     found = find_commitments(compiled, lambda value: clean_text(value, literal_rn=w.literal_rn))
-    lot = lambda lot_id: NamedNode(_child(process, "tender", "lot", lot_id)[1:-1])  # the lot IRI _tender mints
+    lot = lambda lot_id: NamedNode(child(process, "tender", "lot", lot_id)[1:-1])  # the lot IRI _tender mints
     for s, p, o in commitment_triples(NamedNode(process[1:-1]), found, lot):
         w.add(str(s), str(p), str(o))
 
@@ -450,10 +438,10 @@ def map_process(compiled: dict[str, Any], history: list[ReleaseInfo]) -> Mapped:
     ocid = str(compiled["ocid"])
     mapped = Mapped(ocid)
     process = str(process_iri(ocid))
-    w = _Writer(mapped, str(process_graph(ocid)), has_literal_rn(_text_of(compiled)))
+    w = _Writer(mapped, f" {process_graph(ocid)} .\n", has_literal_rn(_text_of(compiled)))
     parties = _parties_by_id(compiled)
     w.add(process, TYPE, M.ContractingProcess)
-    w.add(process, M.ocid, _lit(ocid))
+    w.add(process, M.ocid, lit(ocid))
     tender = compiled.get("tender") if isinstance(compiled.get("tender"), dict) else {}
     awards = [a for a in compiled.get("awards") or [] if isinstance(a, dict)]
     title = tender.get("title") or compiled.get("title") or next((a.get("title") for a in awards if a.get("title")), None)
@@ -461,14 +449,14 @@ def map_process(compiled: dict[str, Any], history: list[ReleaseInfo]) -> Mapped:
     w.text(process, DC.description, tender.get("description") or compiled.get("description"))
     language = compiled.get("language")
     if isinstance(language, str) and language.strip():
-        w.add(process, DC.language, _lit(language.strip().lower()[:2]))
+        w.add(process, DC.language, lit(language.strip().lower()[:2]))
     # The buyer's country: from `buyer`, else from a party with the buyer role; latest release first, as a
     # compiled process holds the buyer once per release and a later one may give no address.
     buyers = [_resolve(compiled.get("buyer"), parties)]
     buyers += [p for p in reversed(parties.values()) if "buyer" in (p.get("roles") or [])]
     mapped.country = next((c for b in buyers if b and (c := country_code(b.get("address")))), None)
     if mapped.country:
-        w.add(process, M.country, _lit(mapped.country))
+        w.add(process, M.country, lit(mapped.country))
         w.flag(process, M.isForeign, mapped.country != "GB")
     _history(w, process, history)
     _parties(w, process, compiled, parties)

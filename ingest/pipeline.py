@@ -4,11 +4,16 @@ Crash safety: a batch is marked STALE in the release store before anything of it
 and CLEAN only once its quads are loaded and flushed. A build killed at any point leaves STALE batches that
 the next build drops and writes again, and CLEAN ones it leaves alone.
 
-Speed: mapping is Python and loading is Rust, so they overlap. One background thread bulk-loads batch k
-(pyoxigraph releases the GIL while it loads) while batch k+1 is compiled and mapped, in the main process
-for small builds and in a pool of worker processes for large ones (each reads its batch from the release
-store through its own read-only connection and returns N-Quads text; if a worker dies, mapping goes on here).
-Batches are loaded one at a time, in order, so memory holds a few batches of text whatever the size of the build.
+Speed: mapping is Python and loading is Rust, so they overlap. Background threads bulk-load mapped batches
+(pyoxigraph releases the GIL while it loads, and one load keeps one core busy) while the following batches are
+compiled and mapped, in the main process for small builds and in a pool of worker processes for large ones
+(each reads its batch from the release store through its own read-only connection; if a worker dies, mapping
+goes on here). Up to LOADERS batches load at once, so that when mapping is done, or waits for loads, every core
+loads.
+
+Memory: a mapped batch is an N-Quads file in a temporary directory, written process by process and deleted once
+loaded, so batches of text never pass through this process's memory (tens of MB each, which the allocator would
+keep and fragment), and memory holds a few batches' loads whatever the size of the build.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
-from itertools import islice
+from itertools import count, islice
 from multiprocessing import get_context
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from pyoxigraph import NamedNode, RdfFormat, parse
 
@@ -33,9 +39,10 @@ from ingest.staging import CLEAN, STALE, Staging, open_reader, releases_for
 from kg.namespaces import process_graph
 from kg.store import GraphStore, OxigraphStore
 
-MAP_BATCH = 2_000  # processes per batch: one bulk load each
+MAP_BATCH = 1_000  # processes per batch: one bulk load each (a bigger one costs memory, not time)
 PARALLEL_MIN = 2 * MAP_BATCH  # below this many dirty processes, worker start-up costs more than it saves
 WORKERS = min(2, os.cpu_count() or 1)
+LOADERS = WORKERS  # batches bulk-loaded at once: a load keeps one core busy
 
 Labels = dict[str, str | None]
 Done = Callable[[int], None]
@@ -46,28 +53,32 @@ def _mapped(db: sqlite3.Connection, ocids: list[str]) -> Iterable[Mapped]:
         yield map_process(compile_releases(releases), [ReleaseInfo(*info) for info in infos])
 
 
-def map_batch(db: sqlite3.Connection, ocids: list[str]) -> tuple[bytes, Labels]:
-    """Compile and map a batch of processes: one N-Quads document and the CPV labels seen in it."""
-    parts, labels = [], {}
-    for mapped in _mapped(db, ocids):
-        parts.append(mapped.nquads())
-        _merge_labels(labels, mapped.cpv_labels)
-    text = "".join(parts)
+def _utf8(text: str) -> bytes:
     try:
-        return text.encode(), labels
+        return text.encode()
     except UnicodeEncodeError:  # a lone surrogate from a "\ud800" escape: not encodable, so replaced
-        return text.encode(errors="replace"), labels
+        return text.encode(errors="replace")
+
+
+def map_batch(db: sqlite3.Connection, ocids: list[str], target: Path) -> Labels:
+    """Compile and map a batch of processes into one N-Quads file; returns the CPV labels seen in it."""
+    labels: Labels = {}
+    with target.open("wb") as out:
+        for mapped in _mapped(db, ocids):
+            out.write(_utf8(mapped.nquads()))
+            _merge_labels(labels, mapped.cpv_labels)
+    return labels
 
 
 _READER: tuple[str, sqlite3.Connection] | None = None
 
 
-def _map_in_worker(db_path: str, ocids: list[str]) -> tuple[bytes, Labels]:
+def _map_in_worker(db_path: str, ocids: list[str], target: Path) -> Labels:
     """`map_batch` in a worker process, over one read-only connection kept for the worker's life."""
     global _READER
     if _READER is None or _READER[0] != db_path:
         _READER = (db_path, open_reader(Path(db_path)))
-    return map_batch(_READER[1], ocids)
+    return map_batch(_READER[1], ocids, target)
 
 
 def _merge_labels(into: Labels, labels: Labels) -> None:
@@ -76,15 +87,16 @@ def _merge_labels(into: Labels, labels: Labels) -> None:
             into[code] = label
 
 
-def load_batch(store: GraphStore, stale: list[NamedNode], nquads: bytes) -> None:
-    """Drop the graphs a batch replaces, then load its quads and make them durable."""
+def load_batch(store: GraphStore, stale: list[NamedNode], nquads: Path) -> None:
+    """Drop the graphs a batch replaces, then load its quads (and delete their file) and make them durable."""
     store.drop_graphs(stale)
     if isinstance(store, OxigraphStore):
         # lenient: the mapping mints every IRI from percent-encoded parts and escapes every literal (its tests
         # parse its output strictly), so re-validating each IRI here would only cost a tenth of the load time.
-        store.raw.bulk_load(nquads, format=RdfFormat.N_QUADS, lenient=True)
+        store.raw.bulk_load(path=nquads, format=RdfFormat.N_QUADS, lenient=True)
     else:
-        store.add_quads(parse(nquads, format=RdfFormat.N_QUADS), bulk=True)
+        store.add_quads(parse(path=nquads, format=RdfFormat.N_QUADS), bulk=True)
+    nquads.unlink()
     store.flush()
 
 
@@ -115,21 +127,22 @@ def write_dirty(store: GraphStore, staging: Staging, done: Done, *, workers: int
     if workers is None:
         workers = WORKERS if len(dirty) >= PARALLEL_MIN else 0
     labels: Labels = {}
-    # Leaving the stack waits for work in flight, also after an error, so the store closes idle. The pool
-    # is entered first: its workers are forked by the first submissions, before the loader thread exists.
+    # Leaving the stack waits for work in flight, also after an error, so the store closes idle, and then removes
+    # the batch files. The pool is entered before the loaders: its workers are forked by the first submissions,
+    # before any loader thread exists.
     with ExitStack() as stack:
+        files = Path(stack.enter_context(TemporaryDirectory(prefix="missionkg-batches-")))
+        numbers = count()
         pool = _worker_pool(workers, stack)
-        loader = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="missionkg-load"))
+        loader = stack.enter_context(ThreadPoolExecutor(max_workers=LOADERS, thread_name_prefix="missionkg-load"))
 
-        def start(batch: list[tuple[str, int]]) -> tuple[list[str], list[NamedNode], Future[tuple[bytes, Labels]]]:
+        def start(batch: list[tuple[str, int]]) -> tuple[list[str], list[NamedNode], Path, Future[Labels] | None]:
             ocids = [ocid for ocid, _ in batch]
             staging.mark(ocids, STALE)  # before any of its quads can reach the store
             stale = [process_graph(ocid) for ocid, state in batch if state == STALE]
-            if pool is not None:
-                return ocids, stale, pool.submit(_map_in_worker, str(staging.path), ocids)
-            mapped: Future[tuple[bytes, Labels]] = Future()
-            mapped.set_result(map_batch(staging.db, ocids))
-            return ocids, stale, mapped
+            target = files / f"{next(numbers)}.nq"
+            mapped = pool.submit(_map_in_worker, str(staging.path), ocids, target) if pool is not None else None
+            return ocids, stale, target, mapped  # None: mapped here once the batch before it is loading
 
         def finish(ocids: list[str], loaded: Future[None]) -> None:
             loaded.result()
@@ -137,22 +150,22 @@ def write_dirty(store: GraphStore, staging: Staging, done: Done, *, workers: int
             done(len(ocids))
 
         queue = iter(batches)
-        in_flight = deque(start(batch) for batch in islice(queue, max(workers, 1)))
-        loading: tuple[list[str], Future[None]] | None = None
-        while in_flight:
-            ocids, stale, mapped = in_flight.popleft()
+        mapping = deque(start(batch) for batch in islice(queue, workers if pool is not None else 1))
+        loading: deque[tuple[list[str], Future[None]]] = deque()
+        while mapping:
+            ocids, stale, target, mapped = mapping.popleft()
             try:
-                nquads, batch_labels = mapped.result()
+                batch_labels = mapped.result() if mapped is not None else map_batch(staging.db, ocids, target)
             except BrokenProcessPool:  # a worker died (killed, out of memory): map here from now on
                 pool = None
-                nquads, batch_labels = map_batch(staging.db, ocids)
+                batch_labels = map_batch(staging.db, ocids, target)
             _merge_labels(labels, batch_labels)
             following = next(queue, None)
             if following is not None:
-                in_flight.append(start(following))  # keeps the workers (or this process) mapping
-            if loading is not None:
-                finish(*loading)
-            loading = (ocids, loader.submit(load_batch, store, stale, nquads))
-        if loading is not None:
-            finish(*loading)
+                mapping.append(start(following))  # a worker maps it while this batch waits for a loader
+            while loading and (len(loading) >= LOADERS or loading[0][1].done()):
+                finish(*loading.popleft())
+            loading.append((ocids, loader.submit(load_batch, store, stale, target)))
+        while loading:
+            finish(*loading.popleft())
     return [ocid for ocid, _ in dirty], labels

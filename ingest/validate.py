@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 _DATE_KEYS = frozenset({"date", "startDate", "endDate", "dateSigned", "datePublished", "dateModified", "maxExtentDate"})
+_CHECKED = _DATE_KEYS | {"amount"}
 MIN_YEAR, MAX_YEAR = 1900, 2199
 MAX_AMOUNT = 1e12  # £1 trillion: above any real UK contract, below obvious unit errors
 
@@ -53,28 +54,37 @@ def _value_problem(key: str, value: Any) -> tuple[str, str] | None:
     return None
 
 
-def _first_problem(node: Any, path: list[str]) -> tuple[str, str] | None:
-    """Depth-first search for the first bad date or amount; `path` holds the keys down to `node`.
+def _first_problem(node: Any) -> tuple[str, str, list[str]] | None:
+    """Depth-first search for the first bad date or amount: (reason, what is wrong, keys from it back up to `node`).
 
-    The JSON pointer is built only for the field that fails: building one for every field of every
-    release was most of the cost of this check.
+    The keys are collected only on the way back from a failing field: building a JSON pointer for every field of
+    every release was most of the cost of this check. Scalars in lists are never checked, so lists are only walked.
     """
-    items = node.items() if isinstance(node, dict) else enumerate(node)
-    for key, value in items:
-        if isinstance(value, dict | list):
-            path.append(str(key))
-            found = _first_problem(value, path)
-            path.pop()
-            if found is not None:
-                return found
-        elif value is not None and value != "" and isinstance(key, str) and (key in _DATE_KEYS or key == "amount"):
-            problem = _value_problem(key, value)
-            if problem is not None:
-                reason, detail = problem
-                return reason, f"/{'/'.join([*path, key])} = {detail}"
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(value, (dict, list)):
+                found = _first_problem(value)
+                if found is not None:
+                    found[2].append(key)
+                    return found
+            elif key in _CHECKED and value is not None and value != "":
+                problem = _value_problem(key, value)
+                if problem is not None:
+                    return *problem, [key]
+    else:
+        for index, value in enumerate(node):
+            if isinstance(value, (dict, list)):
+                found = _first_problem(value)
+                if found is not None:
+                    found[2].append(str(index))
+                    return found
     return None
 
 
 def release_problem(release: dict[str, Any]) -> tuple[str, str] | None:
     """(reason, detail) for the first impossible date or value in a release, or None if it can be loaded."""
-    return _first_problem(release, [])
+    found = _first_problem(release)
+    if found is None:
+        return None
+    reason, detail, keys = found
+    return reason, f"/{'/'.join(reversed(keys))} = {detail}"

@@ -39,6 +39,7 @@ from kg.social_value_rules import (
     candidates,
     clause_status,
     is_subject,
+    may_name_topic,
     mentions,
     names_topic,
     parse_weight,
@@ -62,6 +63,8 @@ _SKIP_KEYS = frozenset({
     "deliveryAddresses", "deliveryAddress", "deliveryLocation", "language", "tag", "status", "currency",
 })
 _MIN_CHARS = 12
+_NON_DIGIT = re.compile(r"\D")
+_LOT_PATH = re.compile(r"tender/lots/(\d+)(?:/|$)")
 DCT_SUBJECT = NamedNode(PREFIXES["dcterms"] + "subject")  # an outcome is what a commitment is about
 
 Clean = Callable[[object], "str | None"]
@@ -123,17 +126,29 @@ def concepts() -> dict[str, SVConcept]:
     return found
 
 
-def _texts(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    """(path, text) of every free-text string of a release outside the skipped keys."""
+def _texts(release: dict[str, Any]) -> list[tuple[str, str]]:
+    """(path, text) of every free-text string of a release outside the skipped keys, in document order."""
+    found: list[tuple[str, str]] = []
+    _collect_texts(release, "", found)
+    return found
+
+
+def _collect_texts(node: dict[str, Any] | list[Any], path: str, found: list[tuple[str, str]]) -> None:
+    # Paths are built only for containers and for the texts kept: most values are numbers, codes and short strings.
     if isinstance(node, dict):
         for key, value in node.items():
-            if key not in _SKIP_KEYS:
-                yield from _texts(value, f"{path}/{key}" if path else key)
-    elif isinstance(node, list):
+            if key in _SKIP_KEYS:
+                continue
+            if isinstance(value, (dict, list)):
+                _collect_texts(value, f"{path}/{key}" if path else key, found)
+            elif isinstance(value, str) and len(value) >= _MIN_CHARS:
+                found.append((f"{path}/{key}" if path else key, value))
+    else:
         for index, value in enumerate(node):
-            yield from _texts(value, f"{path}/{index}")
-    elif isinstance(node, str) and len(node) >= _MIN_CHARS:
-        yield path, node
+            if isinstance(value, (dict, list)):
+                _collect_texts(value, f"{path}/{index}", found)
+            elif isinstance(value, str) and len(value) >= _MIN_CHARS:
+                found.append((f"{path}/{index}", value))
 
 
 def _context(release: dict[str, Any]) -> tuple[str, list[str]]:
@@ -147,12 +162,12 @@ def _context(release: dict[str, Any]) -> tuple[str, list[str]]:
     for holder in holders:
         for entry in [holder.get("classification"), *(holder.get("additionalClassifications") or [])]:
             if isinstance(entry, dict) and entry.get("id") is not None:
-                cpv.append(re.sub(r"\D", "", str(entry["id"])))
+                cpv.append(_NON_DIGIT.sub("", str(entry["id"])))
     return " | ".join(str(t) for t in titles if isinstance(t, str)), cpv
 
 
 def _lot_of(release: dict[str, Any], path: str) -> str | None:
-    match = re.match(r"tender/lots/(\d+)(?:/|$)", path)
+    match = _LOT_PATH.match(path)
     if not match:
         return None
     lots = release["tender"]["lots"]
@@ -202,7 +217,7 @@ def _from_text(text: str, found_in: str, titles: str, cpv: list[str]) -> list[Co
         if not topics and not is_header:
             continue
         strong = any(t.strong for t, _ in topics)
-        status = ask_status(seg, strong)
+        status = ask_status(seg, strong, possible)
         if is_header:
             listed = False
             scope = _scope(segs, i)
@@ -213,18 +228,18 @@ def _from_text(text: str, found_in: str, titles: str, cpv: list[str]) -> list[Co
                 status = "ask"
             status = header[1] if header and status is None else status
             header = (seg, status)
-            if topics and status == "ask" and any(names_topic(x) for x in scope):
+            if topics and status == "ask" and any(names_topic(x, possible) for x in scope):
                 continue  # its content names the topics and carries the header as context
             lead = []
             for x in scope[:3]:
-                if names_topic(x):
+                if names_topic(x, possible):
                     break
                 lead.append(x)
             seg_text = " ".join([seg, *lead])
         else:
             inherits = status is None and header is not None and header[1] in ("ask", "negated", "optional")
             status = header[1] if inherits and header else status
-            context = header is not None and (inherits or names_topic(header[0]))
+            context = header is not None and (inherits or names_topic(header[0], possible))
             seg_text = f"{header[0]} {seg}" if context and header else seg
         if not topics:
             continue
@@ -315,20 +330,24 @@ def find_commitments(release: dict[str, Any], clean: Clean | None = None) -> lis
         clean: repairs a publisher's text before it is read (entities, literal "rn" line breaks).
     """
     clean = clean or (lambda value: str(value).strip() or None)
-    titles, cpv = _context(release)
-    found: list[Commitment] = []
     tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
-    for path, holder in [("tender", tender), *((f"tender/lots/{i}", lot) for i, lot in enumerate(tender.get("lots") or []))]:
-        if isinstance(holder, dict):
-            found.extend(_criteria(holder, path, titles, cpv) if holder.get("awardCriteria") else ())
-            found.extend(_sustainability(holder, path) if isinstance(holder.get("sustainability"), list) else ())
+    holders = [("tender", tender), *((f"tender/lots/{i}", lot) for i, lot in enumerate(tender.get("lots") or []))]
+    holders = [(path, holder) for path, holder in holders if isinstance(holder, dict)]
+    texts: list[tuple[str, str]] = []
     read: set[str] = set()
     for path, raw in _texts(release):
         if raw in read:
             continue  # award descriptions often repeat the tender's; the first place it appears is where it is found
         read.add(raw)
-        if "&" not in raw and not mentions(raw, candidates(raw)):
-            continue  # cleaning (entities, mojibake, line breaks) cannot make a topic appear, except an "&amp;"
+        if "&" in raw or may_name_topic(raw):  # cleaning (entities, mojibake, line breaks) cannot make a topic appear,
+            texts.append((path, raw))  # except an "&amp;"
+    # What the contract buys is only needed to read criteria or texts that name a topic: most notices have neither.
+    titles, cpv = _context(release) if texts or any(h.get("awardCriteria") for _, h in holders) else ("", [])
+    found: list[Commitment] = []
+    for path, holder in holders:
+        found.extend(_criteria(holder, path, titles, cpv) if holder.get("awardCriteria") else ())
+        found.extend(_sustainability(holder, path) if isinstance(holder.get("sustainability"), list) else ())
+    for path, raw in texts:
         text = clean(raw)
         if text:
             found.extend(_from_text(text, path, titles, cpv))

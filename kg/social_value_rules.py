@@ -16,7 +16,9 @@ Every topic is classified into one outcome of each Social Value Model (ontology/
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 _I = re.IGNORECASE
 
@@ -155,9 +157,10 @@ CRITERION_TOPICS: tuple[Topic, ...] = (
 _STEMS = tuple(sorted({stem for stems in _ANCHORS.values() for stem in stems}))
 
 
-def names_topic(text: str) -> bool:
-    """Whether a text names any social-value topic."""
-    return bool(topics_in(text))
+def names_topic(text: str, topics: tuple[Topic, ...] | Candidates = TOPICS) -> bool:
+    """Whether a text names any social-value topic: among `topics`, or the candidates of a text it is part of
+    (every match holds one of its topic's stems, so a part names no topic its whole has no stem of)."""
+    return next(_matches(text, topics), None) is not None
 
 
 # An ask of suppliers: obligations, evaluation, contract terms, weights.
@@ -223,6 +226,7 @@ BULLET = re.compile(r"^\s*(?:[-•*·▪–]|o\s|\d{1,2}[.)]\s|[a-z][.)]\s|\([a-
 # US federal clause lists (FAR 52.2xx) name equal opportunity and small business set-asides: not UK social value.
 CLAUSE_LIST = re.compile(r"\b52\.2\d\d-\d+|\bFAR\b")
 _PERCENT = re.compile(r"(\d{1,2}(?:\.\d+)?)\s?%")
+_WEIGHT = re.compile(r"\s*(\d{1,3}(?:\.\d+)?)\s?%?\s*")
 
 
 def clause_status(clause: str) -> str | None:
@@ -237,15 +241,15 @@ def clause_status(clause: str) -> str | None:
     return None
 
 
-def ask_status(text: str, strong: bool) -> str | None:
+def ask_status(text: str, strong: bool, topics: tuple[Topic, ...] | Candidates = TOPICS) -> str | None:
     """How a passage that names a topic treats it: 'ask', 'negated', 'optional', or None when it asks nothing.
 
-    Clause by clause: a clause naming the topic that is negated or optional decides for itself; the
-    passage is an ask when a clause naming a topic is plain and the passage carries an ask cue.
+    Clause by clause: a clause naming the topic (among `topics`) that is negated or optional decides for itself;
+    the passage is an ask when a clause naming a topic is plain and the passage carries an ask cue.
     """
     statuses = []
     for clause in _CLAUSES.split(text):
-        if clause and names_topic(clause):
+        if clause and names_topic(clause, topics):
             statuses.append(clause_status(clause))
     if not statuses:
         statuses = [clause_status(text)]
@@ -258,19 +262,27 @@ def ask_status(text: str, strong: bool) -> str | None:
 Candidates = tuple[tuple[Topic, tuple[str, ...]], ...]
 
 
+_ANCHOR_SETS = tuple((t, frozenset(t.anchors)) for t in TOPICS)
+
+
 def candidates(text: str) -> Candidates:
     """The topics whose stems are in a text, each with those stems: the sentences of a long text try only these."""
     low = text.lower()
     present = set(filter(low.__contains__, _STEMS))
     if not present:
         return ()
-    return tuple((t, stems) for t in TOPICS if (stems := tuple(s for s in t.anchors if s in present)))
+    return tuple(
+        (t, tuple(s for s in t.anchors if s in present)) for t, stems in _ANCHOR_SETS if not stems.isdisjoint(present)
+    )
 
 
 def topics_in(text: str, topics: tuple[Topic, ...] | Candidates = TOPICS) -> list[tuple[Topic, re.Match[str]]]:
     """Each topic named in a text with its first match in the lower-cased text (among `topics`, or the candidates
     of a longer text)."""
-    found: list[tuple[Topic, re.Match[str]]] = []
+    return list(_matches(text, topics))
+
+
+def _matches(text: str, topics: tuple[Topic, ...] | Candidates) -> Iterator[tuple[Topic, re.Match[str]]]:
     low = text.lower()
     for entry in topics:
         topic, stems = entry if isinstance(entry, tuple) else (entry, entry.anchors)
@@ -278,8 +290,7 @@ def topics_in(text: str, topics: tuple[Topic, ...] | Candidates = TOPICS) -> lis
             continue
         match = topic.pattern.search(low)
         if match:
-            found.append((topic, match))
-    return found
+            yield topic, match
 
 
 _WINDOW = 80  # no topic match reaches further than this either side of its stem
@@ -297,6 +308,13 @@ def mentions(text: str, possible: Candidates) -> bool:
                     return True
                 at = low.find(stem, at + len(stem))
     return False
+
+
+@lru_cache(maxsize=1 << 14)
+def may_name_topic(text: str) -> bool:
+    """`mentions(text, candidates(text))`, remembered for the last 16,384 texts: publishers repeat their
+    boilerplate from notice to notice, and most free text of a notice is read only to find it names no topic."""
+    return mentions(text, candidates(text))
 
 
 # A service helping the people it serves into jobs or training: those are the service's outcomes, not social value.
@@ -343,7 +361,7 @@ def parse_weight(value: object) -> float | None:
     if isinstance(value, (int, float)):
         return float(value)
     if isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d{1,3}(?:\.\d+)?)\s?%?\s*", value)
+        match = _WEIGHT.fullmatch(value)
         if match:
             return float(match.group(1))
     return None

@@ -127,11 +127,15 @@ def test_a_build_killed_mid_run_is_finished_by_the_next_one(tmp_path):
 
 def test_mapping_in_worker_processes_writes_the_same_quads(tmp_path, monkeypatch):
     """Large builds map in a pool of worker processes; the graph is the one mapping in-process gives."""
+    import tempfile
+
     import ingest.pipeline
 
     source = tmp_path / "demo.jsonl.gz"
     write_demo(source, 1200, seed=5)
     monkeypatch.setattr(ingest.pipeline, "MAP_BATCH", 250)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
     graphs = {}
     for name, parallel_min in (("inline", 10**9), ("workers", 0)):
         monkeypatch.setattr(ingest.pipeline, "PARALLEL_MIN", parallel_min)
@@ -139,4 +143,5 @@ def test_mapping_in_worker_processes_writes_the_same_quads(tmp_path, monkeypatch
         summary = build(settings, [str(source)], skip_stages=ALL_STAGES)
         assert summary.processes_mapped == summary.processes > 250 * 3
         graphs[name] = quads(settings)
+        assert not list((tmp_path / "tmp").iterdir())  # the batch files are gone with the build
     assert graphs["workers"] == graphs["inline"]

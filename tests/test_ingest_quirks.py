@@ -143,10 +143,15 @@ def test_words_ending_in_rn_survive_in_real_text(shared_data):
         ("A modernrnThe end", "A modern\nThe end"),  # a word ending in "rn" keeps it before a break
         ("international government returns", "international government returns"),  # "rn" inside words
         ("Tyne &amp;amp; Wear, St Paul&#039;s", "Tyne & Wear, St Paul's"),  # entities, encoded once or twice
+        # runs of spaces, tabs and no-break spaces, CRLF line breaks, more than one blank line
+        ("Lot\t 1\u00a0\u00a0-  Works \r\n\r\n\r\n\r\n  Next\u2009 line ", "Lot 1 - Works\n\nNext line"),
+        ("  Caf\u00c3\u00a9  menu  ", "Caf\u00e9 menu"),  # mojibake
     ],
 )
 def test_clean_text_repairs(published, repaired):
     assert clean_text(published, literal_rn=True) == repaired
+    if "rn" not in published:  # and the same without the "rn" repair, which most values take
+        assert clean_text(published) == repaired
 
 
 # --- organisations ------------------------------------------------------------------------------------------

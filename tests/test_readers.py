@@ -21,7 +21,6 @@ from ingest.errors import InputNotFound, InputUnreadable
 from ingest.readers import Item, Located, Rejected, SourceRelease, iter_inputs, read_releases
 
 FIXTURES = Path(__file__).parent / "data" / "readers"
-REAL_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ocds"
 
 
 def summary(items: list[Item]) -> list[tuple]:
@@ -405,18 +404,8 @@ def test_a_large_package_is_streamed_in_flat_memory(tmp_path):
 # --- real data ----------------------------------------------------------------------------------
 
 
-def real_files() -> list[Path]:
-    """Return the real OCDS files, or skip when the shared data folder is absent."""
-    if not REAL_DATA.is_dir():
-        pytest.skip(f"real OCDS data not found at {REAL_DATA} (../shared/data/ocds from the repository)")
-    files = sorted(REAL_DATA.glob("*.jsonl.gz"))
-    if not files:
-        pytest.skip(f"no *.jsonl.gz files in {REAL_DATA}")
-    return files
-
-
-def test_real_files_yield_one_release_per_line_and_nothing_rejected():
-    for path in real_files():
+def test_real_files_yield_one_release_per_line_and_nothing_rejected(real_files: list[Path]) -> None:
+    for path in real_files:
         lines = gzip.decompress(path.read_bytes()).split(b"\n")
         expected = [(n, None, "release", orjson.loads(line)["ocid"]) for n, line in enumerate(lines, 1) if line.strip()]
         items = read(path)
@@ -424,8 +413,8 @@ def test_real_files_yield_one_release_per_line_and_nothing_rejected():
         assert all(i.where.source == str(path) for i in items)
 
 
-def test_real_files_read_fast_enough():
-    files = real_files()
+def test_real_files_read_fast_enough(real_files: list[Path]) -> None:
+    files = real_files
     start = time.perf_counter()
     count = sum(1 for _ in read_releases([str(f) for f in files]))
     rate = count / (time.perf_counter() - start)

@@ -47,7 +47,10 @@ MISSION_FLOOR = 0.01
 OUTCOME_FLOOR = 0.10
 OUTCOME_TEMPERATURE = 0.03
 BATCH = 2048  # processes scored together: numpy's BLAS threads spin after each call, so fewer, larger calls
-WRITE_CHARS = 1 << 24  # ~16 MB of TriG, about 200k quads or 7k processes, per bulk load
+# Quads per bulk load: each load writes new files into every index and RocksDB merges them into the levels below
+# (rewriting what they overlap, i.e. everywhere), so few large loads cost far less than many small ones. Under
+# the bulk loader's batch (1M quads by default) a load is a single batch, written whole or not at all.
+WRITE_QUADS = 900_000
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -130,21 +133,25 @@ _MISSIONS = {m: str(mission_iri(m)) for m in MISSION_IDS}
 
 def _name(term: NamedNode) -> str:
     """``prefix:local`` of a vocabulary term."""
-    return next(f"{prefix}:{term.value[len(iri):]}" for prefix, iri in _PREFIXES.items() if term.value.startswith(iri))
+    prefix, iri = next((prefix, iri) for prefix, iri in _PREFIXES.items() if term.value.startswith(iri))
+    return f"{prefix}:{term.value[len(iri) :]}"
 
 
-def _template(*pairs: tuple[NamedNode, str]) -> str:
-    return "{s} " + " ; ".join(f"{_name(predicate)} {value}" for predicate, value in pairs) + " .\n"
+def _template(*pairs: tuple[NamedNode, str]) -> tuple[str, int]:
+    """The template of one subject's statements, and how many quads they hold."""
+    return "{s} " + " ; ".join(f"{_name(predicate)} {value}" for predicate, value in pairs) + " .\n", len(pairs)
 
 
 _ALIGNMENT = ((RDF_TYPE, _name(MKG.Alignment)), (MKG.alignedProcess, "{process}"), (MKG.mission, "{mission}"))
 _GENERATED = ((MKG.method, '"' + METHOD + '"'), (PROV.wasGeneratedBy, "{run}"))
-_MISSION_NODE = _template(
+_MISSION_NODE, _MISSION_QUADS = _template(
     *_ALIGNMENT, (MKG.score, "{score:.4f}"), *_GENERATED, (MKG.model, "{model}"), (MKG.aboveThreshold, "{above}"),
     (MKG.matchedOutcome, "<{outcome}>"), (MKG.matchedPassage, "{passage}"), (MKG.evidence, "{evidence}"),
     (MKG.cpvSignal, "{cpv:.4f}"), (MKG.buyerSignal, "{buyer:.4f}"), (MKG.phraseSignal, "{phrases:.4f}"),
 )
-_OUTCOME_NODE = _template(*_ALIGNMENT, (MKG.outcome, "<{outcome}>"), (MKG.score, "{score:.4f}"), *_GENERATED)
+_OUTCOME_NODE, _OUTCOME_QUADS = _template(
+    *_ALIGNMENT, (MKG.outcome, "<{outcome}>"), (MKG.score, "{score:.4f}"), *_GENERATED
+)
 _LAST_ALIGNED, _PRIMARY, _ADVANCES = (_name(term) for term in (MKG.lastAligned, MKG.primaryMission, MKG.advances))
 _HEADER = "".join(f"@prefix {prefix}: <{iri}> .\n" for prefix, iri in _PREFIXES.items())
 _HEADER += f"GRAPH {GRAPH_ALIGNMENTS} {{\n"
@@ -155,8 +162,8 @@ def _string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
-def alignment_trig(result: ProcessAlignment, run: NamedNode, model_id: str) -> str:
-    """TriG statements of one process's alignments, to go inside a ``GRAPH`` block of the alignments graph."""
+def alignment_trig(result: ProcessAlignment, run: NamedNode, model_id: str) -> tuple[str, int]:
+    """TriG statements of one process's alignments (to go in a ``GRAPH`` block of that graph), and their quads."""
     process_node = process_iri(result.ocid).value
     process, run_iri, model = f"<{process_node}>", str(run), _string(model_id)
     base = f"{ID}alignment/{process_node.rsplit('/', 1)[-1]}"
@@ -165,10 +172,12 @@ def alignment_trig(result: ProcessAlignment, run: NamedNode, model_id: str) -> s
         edges.append(f"{_PRIMARY} {_MISSIONS[result.primary]}")
     edges += [f"{_ADVANCES} {_MISSIONS[mission]}" for mission in result.missions]
     parts = [f"{process} {' ; '.join(edges)} .\n"]
+    quads = len(edges)
     for mission, score in result.scores.items():
         if score < MISSION_FLOOR:
             continue
         evidence = result.evidence[mission]
+        quads += _MISSION_QUADS
         parts.append(_MISSION_NODE.format(
             s=f"<{base}/{mission}>", process=process, mission=_MISSIONS[mission], score=score, run=run_iri,
             model=model, above="true" if mission in result.missions else "false", outcome=evidence.outcome,
@@ -180,11 +189,12 @@ def alignment_trig(result: ProcessAlignment, run: NamedNode, model_id: str) -> s
         if weight < OUTCOME_FLOOR:
             continue
         mission, slug = outcome.rsplit("/", 2)[-2:]
+        quads += _OUTCOME_QUADS
         parts.append(_OUTCOME_NODE.format(
             s=f"<{base}/{mission}/{slug}>", process=process, mission=_MISSIONS[mission], outcome=outcome,
             score=weight, run=run_iri,
         ))
-    return "".join(parts)
+    return "".join(parts), quads
 
 
 def describe_evidence(evidence: Any) -> str:
@@ -212,31 +222,30 @@ def load_alignments(store: GraphStore, statements: str) -> None:
 class AlignmentWriter:
     """Loads alignments on one background thread (Oxigraph leaves the GIL), so the next batches are scored meanwhile.
 
-    Statements are gathered into large loads: each bulk load writes new files for every index of the store, a
-    fixed cost of tens of milliseconds that per-batch loads paid over and over.
+    Statements are gathered into loads of about ``WRITE_QUADS`` quads, each of whole processes.
     """
 
-    def __init__(self, store: GraphStore, *, chunk_chars: int = WRITE_CHARS) -> None:
-        """Write into ``store`` in loads of at least ``chunk_chars`` characters (the last one excepted)."""
+    def __init__(self, store: GraphStore, *, chunk_quads: int = WRITE_QUADS) -> None:
+        """Write into ``store`` in loads of at most ``chunk_quads`` quads (or one process's, if more)."""
         self._store = store
-        self._chunk_chars = chunk_chars
+        self._chunk_quads = chunk_quads
         self._parts: list[str] = []
-        self._size = 0
+        self._quads = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="missionkg-align-write")
         self._pending: Future[None] | None = None
 
-    def write(self, statements: str) -> None:
-        """Add the TriG statements of whole processes; raises the error of an earlier load that failed."""
-        self._parts.append(statements)
-        self._size += len(statements)
-        if self._size >= self._chunk_chars:
+    def write(self, statements: str, quads: int) -> None:
+        """Add the TriG statements of one process and their number of quads; raises an earlier load's error."""
+        if self._parts and self._quads + quads > self._chunk_quads:
             self._submit()
+        self._parts.append(statements)
+        self._quads += quads
 
     def _submit(self) -> None:
         if self._pending is not None:
             self._pending.result()  # one load at a time, and at most one more chunk held in memory
         self._pending = self._pool.submit(load_alignments, self._store, "".join(self._parts))
-        self._parts, self._size = [], 0
+        self._parts, self._quads = [], 0
 
     def __enter__(self) -> Self:
         return self
@@ -332,7 +341,8 @@ def align_processes(
         with AlignmentWriter(store) as writer:
             for start in range(0, len(texts), BATCH):
                 results = aligner.align(texts[start : start + BATCH])
-                writer.write("".join(alignment_trig(r, run, model_id) for r in results))
+                for result in results:
+                    writer.write(*alignment_trig(result, run, model_id))
                 for result in results:
                     for mission in result.missions:
                         counts[mission] += 1

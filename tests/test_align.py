@@ -179,8 +179,9 @@ def test_alignment_statements_keep_every_value_exactly() -> None:
     scores = {m: 0.2 for m in MISSION_IDS} | {"clean-energy": 0.9, "health": 0.001}
     weights = {o.iri: 0.3 if o.mission == "clean-energy" else 0.01 for o in outcomes}
     result = ProcessAlignment("ocds-x/1 ü", scores, "clean-energy", ["clean-energy"], weights, evidence)
+    statements, quads = alignment_trig(result, NamedNode("https://w3id.org/missionkg/id/alignment-run/r"), "m@1")
     store = OxigraphStore(None)
-    load_alignments(store, alignment_trig(result, NamedNode("https://w3id.org/missionkg/id/alignment-run/r"), "m@1"))
+    load_alignments(store, statements)
     clean = store.select(
         "SELECT ?passage ?score ?above ?model ?phrases WHERE { "
         "?a mkg:mission <https://w3id.org/missionkg/id/mission/clean-energy> ; "
@@ -189,7 +190,8 @@ def test_alignment_statements_keep_every_value_exactly() -> None:
     ).rows
     assert clean == [{"passage": passage, "score": 0.9, "above": True, "model": "m@1", "phrases": 0.3333}]
     outcome_nodes = sum(1 for o in outcomes if o.mission == "clean-energy")
-    assert store.count_quads() == 3 + 4 * 14 + outcome_nodes * 7  # health is below the floor, so are the 0.01 outcomes
+    # health is below the floor, and so are the outcomes weighing 0.01
+    assert store.count_quads() == quads == 3 + 4 * 14 + outcome_nodes * 7
 
 
 def test_warm_realign_embeds_nothing_and_scores_the_same(aligned_settings: Settings, rows: dict[str, dict]) -> None:

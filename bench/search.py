@@ -86,18 +86,24 @@ def speed(settings: Settings, sizes: list[int], queries: int = 200) -> None:
     print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.1f} GB; HNSW above {HNSW_MIN:,} passages")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("MISSIONKG_BENCH_DATA", "bench-search-data")))
-    parser.add_argument("--sizes", default="10000,100000,1000000")
-    args = parser.parse_args()
-    settings = Settings(data_dir=args.data_dir)
+def real_graph(data_dir: Path) -> Settings:
+    """Settings of a graph of every file in ../shared/data/ocds with a search index, built there first if absent."""
+    settings = Settings(data_dir=data_dir)
     if not (settings.index_dir / "meta.sqlite").exists():
         from ingest.build import build
 
         files = sorted((ROOT.parent / "shared" / "data" / "ocds").glob("*.jsonl.gz"))
         print(f"building {settings.data_dir} from {len(files)} files (embeds every notice once)...")
         build(settings, [str(f) for f in files])
+    return settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("MISSIONKG_BENCH_DATA", "bench-search-data")))
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    args = parser.parse_args()
+    settings = real_graph(args.data_dir)
     speed(settings, [int(s) for s in args.sizes.split(",")])
 
 

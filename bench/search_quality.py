@@ -28,6 +28,9 @@ from kg.search import SearchIndex, search
 from kg.search.evaluation import evaluate, load_judgments
 from kg.settings import Settings
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from search import real_graph  # noqa: E402  (bench/search.py)
+
 QUERIES = ROOT / "tests" / "data" / "search_queries.jsonl"
 JUDGMENTS = ROOT / "tests" / "data" / "search_judgments.jsonl"
 POOL_DEPTH = 30
@@ -74,13 +77,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path("bench-search-data"), help="graph with a search index")
     parser.add_argument("--pool", type=Path, help="write the candidates to judge here instead of reporting")
     args = parser.parse_args()
-    settings = Settings(data_dir=args.data_dir)
-    if not (settings.index_dir / "meta.sqlite").exists():
-        from ingest.build import build
-
-        files = sorted((ROOT.parent / "shared" / "data" / "ocds").glob("*.jsonl.gz"))
-        print(f"building {settings.data_dir} from {len(files)} files (embeds every notice once)...")
-        build(settings, [str(f) for f in files])
+    settings = real_graph(args.data_dir)
     if args.pool:
         pool(settings, args.pool)
     else:

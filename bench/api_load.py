@@ -13,12 +13,12 @@ process's threads on the same machine, so the server shares the CPU with them: f
 Search load: the 40 analyst and supplier queries of tests/data/search_queries.jsonl, each asked as written,
 prefixed ("tender for", "contract for", "supplier of") and placed ("in Wales", "London", ...): 4,000 distinct
 texts, sent in a shuffled order so that no text repeats until all have been sent. Two in five requests are
-unfiltered; the rest filter by mission, status=open, a CPV division, or mission and status together. The
-server gets an empty embedding cache of its own (MISSIONKG_EMBEDDINGS_DB) for each run, so every request's
-query is embedded once by the real MiniLM model; the vector is cached only within the request (the route
-embeds it, then search() reads it back from the cache), and a text would be a cache hit only if it came
-again in the same run: the line printed for search counts such repeats. (Ranking against random document
-vectors means nothing, but it costs what ranking against real ones does.)
+unfiltered; the rest filter by mission, status=open, a CPV division, or mission and status together. Every
+request's query is embedded by the real MiniLM model in the server (kg.query_encoder: concurrent queries
+share one model call, recent ones are remembered in memory); a text would be remembered only if it came
+again in the same run, and the line printed for search counts such repeats. The server also gets an empty
+embedding cache of its own (MISSIONKG_EMBEDDINGS_DB), so nothing it embeds could come from an earlier run.
+(Ranking against random document vectors means nothing, but it costs what ranking against real ones does.)
 """
 
 from __future__ import annotations

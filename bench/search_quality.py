@@ -29,7 +29,7 @@ from kg.search.evaluation import evaluate, load_judgments
 from kg.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from search import real_graph  # noqa: E402  (bench/search.py)
+from search import real_graph
 
 QUERIES = ROOT / "tests" / "data" / "search_queries.jsonl"
 JUDGMENTS = ROOT / "tests" / "data" / "search_judgments.jsonl"

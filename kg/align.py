@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -267,7 +267,7 @@ def _run_quads(run: NamedNode, model_id: str) -> list[Quad]:
     g = GRAPH_ALIGNMENTS
     return [
         Quad(run, RDF_TYPE, MKG.AlignmentRun, g), Quad(run, RDF_TYPE, PROV.Activity, g),
-        Quad(run, PROV.startedAtTime, Literal(datetime.now(timezone.utc).isoformat(), datatype=XSD.dateTime), g),
+        Quad(run, PROV.startedAtTime, Literal(datetime.now(UTC).isoformat(), datatype=XSD.dateTime), g),
         Quad(run, MKG.method, Literal(METHOD), g), Quad(run, MKG.model, Literal(model_id), g),
         Quad(run, DCTERMS.description, Literal("Mission alignment of contracting processes by missionkg."), g),
     ]

@@ -27,14 +27,14 @@ from kg.process_text import ProcessText
 # their own (rubric rule 1), so they enter as one feature among several.
 BUYER_PATTERNS: dict[str, re.Pattern[str]] = {
     "growth": re.compile(r"\b(homes england|housing association|transport for|highways?|network rail|combined authority|"
-                         r"development corporation|growth hub|local enterprise partnership|water (services|ltd|limited|plc))\b", re.I),
-    "clean-energy": re.compile(r"\b(energy|net zero|carbon trust|great british energy|nuclear decommissioning)\b", re.I),
+                         r"development corporation|growth hub|local enterprise partnership|water (services|ltd|limited|plc))\b", re.IGNORECASE),
+    "clean-energy": re.compile(r"\b(energy|net zero|carbon trust|great british energy|nuclear decommissioning)\b", re.IGNORECASE),
     "safer-streets": re.compile(r"\b(police|constabulary|crime commissioner|probation|prisons?|hmpps|courts?|tribunals?|"
-                                r"ministry of justice|youth justice|home office|crown prosecution|national crime agency)\b", re.I),
+                                r"ministry of justice|youth justice|home office|crown prosecution|national crime agency)\b", re.IGNORECASE),
     "opportunity": re.compile(r"\b(school|academy|academies|college|education|learning trust|multi academy|nursery|"
-                              r"department for education|children'?s services)\b", re.I),
+                              r"department for education|children'?s services)\b", re.IGNORECASE),
     "health": re.compile(r"\b(nhs|hospitals?|health|clinical commissioning|integrated care|ambulance|"
-                         r"healthcare|care trust|public health|nhs supply chain|medical)\b", re.I),
+                         r"healthcare|care trust|public health|nhs supply chain|medical)\b", re.IGNORECASE),
 }
 FEATURES_PER_MISSION = ("sim_best", "sim_title", "sim_margin", "cpv", "buyer", "phrases")
 SIGNAL_COLUMNS = len(MISSION_IDS) * len(FEATURES_PER_MISSION)  # the model input starts with these, then the embedding

@@ -11,8 +11,8 @@ from kg.commands import analytics as analytics_commands
 from kg.commands import build as build_commands
 from kg.commands import common
 from kg.commands import fetch as fetch_commands
-from kg.commands import search as search_commands
 from kg.commands import graph as graph_commands
+from kg.commands import search as search_commands
 from kg.commands import serve as serve_commands
 from kg.commands import suppliers as supplier_commands
 from kg.commands import vocab as vocab_commands

@@ -256,6 +256,17 @@ class Embedder:
             owners.extend([i] * len(parts))
         return self.encode(passages, show_progress=show_progress), np.asarray(owners, dtype=np.int64)
 
+    def encode_uncached(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised float32 vectors straight from the model, bypassing the disk cache (for one-off texts
+        such as search queries, which would otherwise grow the cache without bound)."""
+        if not texts:
+            return np.empty((0, self.dim), dtype=np.float32)
+        vectors = self._load().encode(
+            list(texts), batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        self.stats.encoded += len(texts)
+        return vectors.astype(np.float32, copy=False)
+
     def close(self) -> None:
         """Close the cache."""
         self.cache.close()

@@ -283,8 +283,13 @@ def test_search_runs_the_model_once_and_outside_the_index_lock(api_settings: Set
     with TestClient(create_app(api_settings, ApiOptions(sparql_workers=1))) as c:
         found = c.get("/api/v1/search", params={"q": query, "limit": 5}).json()
         state = c.app.state  # type: ignore[attr-defined]
-        by_route, by_search = state.query_embedder.stats, state.search_index.embedder.stats
+        again = c.get("/api/v1/search", params={"q": query, "limit": 5}).json()
+        encoder = state.query_encoder
+        by_route, by_search = encoder.embedder.stats, state.search_index.embedder.stats
+        written = encoder.embedder.cache.get_many([encoder.embedder.cache.key(encoder.embedder.model_id, query)])
     assert by_route.encoded == 1 and by_search.encoded == 0 and by_search.cache_hits == 0  # the route hands search() its vector
+    assert [r["ocid"] for r in again["results"]] == [r["ocid"] for r in found["results"]]  # the repeat came from memory
+    assert not written  # user queries stay out of the on-disk embedding cache
     index = SearchIndex(api_settings)
     assert [r["ocid"] for r in found["results"]] == [r["ocid"] for r in search(api_settings, query, limit=5, index=index)["results"]]
     index.close()
@@ -300,10 +305,10 @@ def test_warm_search_opens_the_index_and_model_at_start(api_settings: Settings) 
     with TestClient(create_app(api_settings, ApiOptions(sparql_workers=1, warm_search=True))) as c:
         _join_warm_up()
         state = c.app.state  # type: ignore[attr-defined]
-        warmed = state.query_embedder
+        warmed = state.query_encoder
         assert state.search_index is not None
         assert c.get("/api/v1/search", params={"q": f"school meals {uuid.uuid4().hex}"}).status_code == 200
-        assert state.query_embedder is warmed and warmed.stats.encoded == 1
+        assert state.query_encoder is warmed and warmed.embedder.stats.encoded == 1
     with TestClient(create_app(api_settings, ApiOptions(sparql_workers=1))) as c:
         assert not hasattr(c.app.state, "search_index")  # type: ignore[attr-defined]
 

@@ -40,7 +40,7 @@ def test_every_top_level_command_is_in_the_readme(name: str) -> None:
 
 def test_help_is_fast_and_loads_no_torch() -> None:
     code = "import sys; from kg.cli import app; import typer.main; typer.main.get_command(app); print('torch' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "False", result.stderr
 
 
@@ -54,7 +54,7 @@ def test_readme_quick_start_is_two_make_targets() -> None:
 
 def test_a_bad_option_value_is_one_message_not_a_traceback() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "kg.cli", "search", "x", "--limit", "0"], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "kg.cli", "search", "x", "--limit", "0"], check=False, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 2
     assert "Invalid value for '--limit'" in result.stderr and "Traceback" not in result.stderr

@@ -5,7 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +17,7 @@ import pytest
 from kg.embeddings import Embedder, EmbeddingCache, FastTokenizer, resolve_model_path
 from kg.errors import ConfigError, ModelError
 from kg.passages import sentences, split_many, split_passages
+from kg.query_encoder import QueryEncoder
 from kg.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,3 +235,57 @@ def test_cache_keeps_committed_batches_after_a_crash(tmp_path: Path) -> None:
     cache.put_many([(keys[7], np.full(4, 7, np.float32)), (keys[100], np.zeros(4, np.float32))])  # rerun
     assert len(cache) == 101
     cache.close()
+
+
+class _SlowFirstCall:
+    """An embedder whose first model call takes a while, so callers arriving meanwhile must queue."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder, self.calls = embedder, []
+        self.started = threading.Event()
+
+    def load(self) -> None:
+        self.embedder.load()
+
+    def encode_uncached(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        if len(self.calls) == 1:
+            self.started.set()
+            time.sleep(0.5)
+        return self.embedder.encode_uncached(texts)
+
+
+def test_query_encoder_batches_concurrent_queries_and_remembers_them(embedder: Embedder) -> None:
+    model = _SlowFirstCall(embedder)
+    encoder = QueryEncoder(model, cache_size=100)  # type: ignore[arg-type]
+    queries = [f"school transport route {i}" for i in range(12)]
+    with ThreadPoolExecutor(12) as pool:
+        first = pool.submit(encoder.encode, queries[0])
+        model.started.wait(10)
+        rest = list(pool.map(encoder.encode, queries[1:]))
+    vectors = [first.result(), *rest]
+    assert [len(call) for call in model.calls] == [1, 11]  # everyone who came while the model ran shared one call
+    alone = embedder.encode_uncached(queries)
+    assert np.allclose(np.stack(vectors), alone, atol=1e-5)
+    assert encoder.encode(queries[3]) is vectors[3] and len(model.calls) == 2  # a repeat is not embedded again
+    with pytest.raises(ValueError):
+        vectors[3][0] = 1.0  # callers share the remembered vector, so it is read-only
+    before = embedder.cache.get_many([embedder.cache.key(embedder.model_id, q) for q in queries])
+    assert not before  # queries never reach the on-disk cache
+
+
+def test_query_encoder_forgets_the_oldest_and_reports_model_errors(embedder: Embedder) -> None:
+    encoder = QueryEncoder(embedder, cache_size=2)
+    a = encoder.encode("road gritting")
+    encoder.encode("bus shelters")
+    encoder.encode("street lighting")
+    assert encoder.encode("road gritting") is not a and encoder.encoded == 4
+
+    class Broken:
+        def encode_uncached(self, texts: Sequence[str]) -> np.ndarray:
+            raise ModelError("no model here")
+
+    broken = QueryEncoder(Broken())  # type: ignore[arg-type]
+    for _ in range(2):  # the encoding thread survives a failed call
+        with pytest.raises(ModelError, match="no model here"):
+            broken.encode("school meals")

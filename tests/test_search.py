@@ -131,7 +131,7 @@ def test_similar_contracts(aligned_settings: Settings, index: SearchIndex) -> No
     result = similar(aligned_settings, top["ocid"], limit=5, index=index)
     ocids = [r["ocid"] for r in result["results"]]
     assert top["ocid"] not in ocids and len(ocids) == 5
-    assert sum(bool(re.search(r"transport|taxi", r["title"] + r["snippet"], re.I)) for r in result["results"]) >= 4
+    assert sum(bool(re.search(r"transport|taxi", r["title"] + r["snippet"], re.IGNORECASE)) for r in result["results"]) >= 4
     assert all(r["scores"]["dense"] == r["score"] for r in result["results"])
 
 

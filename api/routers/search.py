@@ -2,7 +2,8 @@
 
 The app keeps one read-only SearchIndex (FAISS, BM25 and the metadata columns in memory) and opens a new
 one when a build has committed a newer generation; requests already running keep the one they started with.
-It also keeps one Embedder for query texts, so the model is loaded once per process, not once per index.
+It also keeps one QueryEncoder for query texts, so the model is loaded once per process, not once per index,
+concurrent queries are embedded together, and recent ones are remembered (kg.query_encoder).
 Routes are plain ``def``: FastAPI runs them in its thread pool, so FAISS and the model never block the loop.
 The app includes this router before the organisations one, whose ``/suppliers/{org_id:path}`` would
 otherwise take ``/suppliers/{id}/opportunities``.
@@ -26,7 +27,7 @@ from kg.settings import Settings
 from kg.store import GraphStore
 
 if TYPE_CHECKING:
-    from kg.embeddings import Embedder
+    from kg.query_encoder import QueryEncoder
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 log = logging.getLogger("missionkg.api")
@@ -117,14 +118,15 @@ def open_index(state: Any, settings: Settings) -> SearchIndex:
         return state.search_index  # type: ignore[no-any-return]
 
 
-def query_embedder(state: Any, settings: Settings) -> Embedder:
-    """The app's embedder for query texts: one per app, so the model is loaded once and outlives index reloads."""
+def query_encoder(state: Any, settings: Settings) -> QueryEncoder:
+    """The app's encoder for query texts: one per app, so the model is loaded once and outlives index reloads."""
     with _lock:
-        if getattr(state, "query_embedder", None) is None:
+        if getattr(state, "query_encoder", None) is None:
             from kg.embeddings import Embedder
+            from kg.query_encoder import QueryEncoder
 
-            state.query_embedder = Embedder(settings)
-        return state.query_embedder  # type: ignore[no-any-return]
+            state.query_encoder = QueryEncoder(Embedder(settings))
+        return state.query_encoder  # type: ignore[no-any-return]
 
 
 def warm(app: FastAPI) -> None:
@@ -132,7 +134,7 @@ def warm(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     try:
         open_index(app.state, settings)
-        query_embedder(app.state, settings).load()
+        query_encoder(app.state, settings).load()
     except MissionKGError as exc:  # no index yet, or no model: the search routes say so when asked
         log.warning("search not warmed up: %s", exc)
 
@@ -173,7 +175,7 @@ def search_route(
     values = dict(locals())
     filters = SearchFilters.from_mapping({k: v for k, v in values.items() if k not in ("index", "store", "settings", "request", "q", "limit")}
                                          | {"cpv": tuple(cpv or ())})
-    vector = query_embedder(request.app.state, settings).encode([q])[0] if q.strip() and index.dense is not None else None
+    vector = query_encoder(request.app.state, settings).encode(q) if q.strip() and index.dense is not None else None
     return search(settings, q, filters, limit=limit, store=store, index=index, query_vector=vector)
 
 

@@ -126,11 +126,10 @@ def eval_alignment(
         features, embedding_model = gold_features(settings, rows)
         report = fit_and_report(features, rows, embedding_model)
     else:
-        from kg.alignment_report import alignment_rows
-        from kg.store import open_store
-
         from kg.align_eval import fitted_on
         from kg.align_model import load_model
+        from kg.alignment_report import alignment_rows
+        from kg.store import open_store
 
         predicted = {r["ocid"]: r for r in alignment_rows(open_store(settings, read_only=True))}
         report = metrics(rows, predicted)

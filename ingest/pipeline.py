@@ -31,13 +31,13 @@ from multiprocessing import get_context
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from pyoxigraph import NamedNode, RdfFormat, parse
+from pyoxigraph import NamedNode, RdfFormat
 
 from ingest.compile import compile_releases
 from ingest.mapping import Mapped, ReleaseInfo, map_process
 from ingest.staging import CLEAN, STALE, Staging, open_reader, releases_for
 from kg.namespaces import process_graph
-from kg.store import GraphStore, OxigraphStore
+from kg.store import GraphStore
 
 MAP_BATCH = 1_000  # processes per batch: one bulk load each (a bigger one costs memory, not time)
 PARALLEL_MIN = 2 * MAP_BATCH  # below this many dirty processes, worker start-up costs more than it saves
@@ -90,12 +90,7 @@ def _merge_labels(into: Labels, labels: Labels) -> None:
 def load_batch(store: GraphStore, stale: list[NamedNode], nquads: Path) -> None:
     """Drop the graphs a batch replaces, then load its quads (and delete their file) and make them durable."""
     store.drop_graphs(stale)
-    if isinstance(store, OxigraphStore):
-        # lenient: the mapping mints every IRI from percent-encoded parts and escapes every literal (its tests
-        # parse its output strictly), so re-validating each IRI here would only cost a tenth of the load time.
-        store.raw.bulk_load(path=nquads, format=RdfFormat.N_QUADS, lenient=True)
-    else:
-        store.add_quads(parse(path=nquads, format=RdfFormat.N_QUADS), bulk=True)
+    store.load_rdf(path=nquads, format=RdfFormat.N_QUADS)
     nquads.unlink()
     store.flush()
 

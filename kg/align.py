@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import numpy as np
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, parse
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat
 
 from kg.align_features import Prototypes, Signals, compute_signals
 from kg.align_model import AlignmentModel, load_model
@@ -40,7 +40,7 @@ from kg.namespaces import (
 from kg.outcomes import load_outcomes
 from kg.process_text import process_texts
 from kg.settings import Settings
-from kg.store import GraphStore, OxigraphStore
+from kg.store import GraphStore
 
 METHOD = "missionkg-hybrid-v1"
 MISSION_FLOOR = 0.01
@@ -210,13 +210,8 @@ def describe_evidence(evidence: Any) -> str:
 
 
 def load_alignments(store: GraphStore, statements: str) -> None:
-    """Add TriG statements to the alignments graph, through Oxigraph's bulk loader when it is the embedded store."""
-    document = _HEADER + statements + "}\n"
-    if isinstance(store, OxigraphStore):
-        # lenient: every IRI here comes from the store, the ontology or a slug, so re-validating is wasted work.
-        store.raw.bulk_load(document, format=RdfFormat.TRIG, lenient=True)
-    else:
-        store.add_quads(parse(document, format=RdfFormat.TRIG), bulk=True)
+    """Add TriG statements to the alignments graph with the store's bulk loader."""
+    store.load_rdf(_HEADER + statements + "}\n", format=RdfFormat.TRIG)
 
 
 class AlignmentWriter:

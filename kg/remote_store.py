@@ -7,6 +7,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -69,6 +70,11 @@ class RemoteStore:
             body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
             params = {"default": ""} if isinstance(graph, ox.DefaultGraph) else {"graph": graph.value}
             self._post(self.gsp_url, body, "application/n-triples", params=params)
+
+    def load_rdf(self, document: str | None = None, *, path: Path | None = None, format: ox.RdfFormat) -> None:
+        """Add an RDF document or file that missionkg wrote itself, as SPARQL updates of its quads."""
+        quads = ox.parse(path=path, format=format) if path is not None else ox.parse(document, format=format)
+        self.add_quads(quads, bulk=True)
 
     def replace_graph(self, graph: ox.NamedNode, quads: Iterable[ox.Quad]) -> None:
         """Replace one named graph: drop it, then add the new quads."""

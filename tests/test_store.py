@@ -88,6 +88,16 @@ def test_load_replace_and_drop_named_graphs(store: GraphStore) -> None:
     assert store.count_quads() == 3
 
 
+def test_load_rdf_from_a_document_and_from_a_file(store: GraphStore, tmp_path: Path) -> None:
+    nquads = tmp_path / "batch.nq"
+    nquads.write_text("".join(f"{q}.\n" for q in _process("ocds-file", "from a file")))
+    store.load_rdf(path=nquads, format=ox.RdfFormat.N_QUADS)
+    trig = "".join(f"{q.graph_name} {{ {q.subject} {q.predicate} {q.object} . }}\n" for q in _process("ocds-doc", "from a document"))
+    store.load_rdf(trig, format=ox.RdfFormat.TRIG)
+    names = store.select("SELECT ?o ?n WHERE { GRAPH ?g { ?p mkg:ocid ?o ; mkg:name ?n } } ORDER BY ?o").rows
+    assert names == [{"o": "ocds-doc", "n": "from a document"}, {"o": "ocds-file", "n": "from a file"}]
+
+
 def test_row_cap_reports_truncation(store: GraphStore) -> None:
     store.add_quads([q for i in range(30) for q in _process(f"ocds-{i:02}", "t")])
     rows = store.select("SELECT ?o WHERE { ?p mkg:ocid ?o } ORDER BY ?o", max_rows=10)

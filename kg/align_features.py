@@ -58,13 +58,15 @@ class Evidence:
 
 @dataclass
 class Signals:
-    """Features for a batch of processes: per mission (n, 5, k) and per outcome similarity (n, n_outcomes)."""
+    """Features for a batch of processes: per mission (n, 5, k), per outcome similarity (n, n_outcomes), and the
+    embeddings of each process's passages (their normalised mean) and of its title alone."""
 
     ocids: list[str]
     mission_features: np.ndarray
     outcome_similarity: np.ndarray
     evidence: list[dict[str, Evidence]]
     embeddings: np.ndarray
+    title_embeddings: np.ndarray
 
     def matrix(self) -> np.ndarray:
         """Flat feature matrix (n, 5 * len(FEATURES_PER_MISSION)) for the model."""
@@ -258,7 +260,7 @@ def compute_signals(texts: Sequence[ProcessText], embedder: Embedder, prototypes
     if not n:
         return Signals([], np.zeros((0, k, len(FEATURES_PER_MISSION)), dtype=np.float32),
                        np.zeros((0, len(prototypes.outcomes)), dtype=np.float32), [],
-                       np.zeros((0, embedder.dim), dtype=np.float32))
+                       np.zeros((0, embedder.dim), dtype=np.float32), np.zeros((0, embedder.dim), dtype=np.float32))
     batch = BatchTexts.of(texts, embedder.tokenizer)
     vectors = embedder.encode(batch.embedded)
     passages = vectors[: len(batch.passages)]
@@ -292,4 +294,5 @@ def compute_signals(texts: Sequence[ProcessText], embedder: Embedder, prototypes
             mission: Evidence(iris[top[m]], passage[m], closest[m], list(codes[m]), matches[m], found[m])
             for m, mission in enumerate(MISSION_IDS)
         })
-    return Signals([t.ocid for t in texts], features, outcome_sim, evidence, embeddings)
+    titles = np.ascontiguousarray(vectors[len(batch.passages) :])
+    return Signals([t.ocid for t in texts], features, outcome_sim, evidence, embeddings, titles)

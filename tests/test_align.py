@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kg.align import Aligner, feature_matrix
 from kg.align_eval import load_gold, metrics
+from kg.align_features import SIGNAL_COLUMNS
 from kg.align_model import CLASSES, load_model
 from kg.alignment_report import alignment_rows, explain
 from kg.errors import InputError, NotFound
@@ -105,9 +107,19 @@ def test_gold_file_errors_name_the_line(tmp_path: Path) -> None:
 
 def test_shipped_model_matches_the_classes_and_embedding_size() -> None:
     model = load_model()
-    assert model.coef.shape[0] == len(CLASSES)
+    assert model.coef.shape == (len(CLASSES), SIGNAL_COLUMNS + 2 * 384)  # signals, passages' and title's MiniLM vectors
     assert model.info["cross_validation"] == "leave-one-source-out"
     assert set(model.thresholds) == set(MISSION_IDS)
+
+
+def test_the_model_reads_the_title_embedding_apart(aligned_settings: Settings, store: OxigraphStore) -> None:
+    text = next(t for t in process_texts(store) if t.title and t.description and t.description != t.title)
+    aligner = Aligner(aligned_settings)
+    features = feature_matrix(aligner.signals([text]))
+    title = aligner.embedder.encode([text.title])
+    assert features.shape == (1, SIGNAL_COLUMNS + 2 * title.shape[1])
+    assert np.allclose(features[:, -title.shape[1] :], title, atol=1e-6)
+    assert not np.allclose(features[:, SIGNAL_COLUMNS : SIGNAL_COLUMNS + title.shape[1]], title, atol=1e-3)
 
 
 def test_cli_export_explain_and_eval(aligned_settings: Settings, rows: dict[str, dict]) -> None:

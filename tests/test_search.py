@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,14 @@ def test_opportunities_from_a_capability_statement_alone(aligned_settings: Setti
                                 region="wales", limit=3, store=graph, index=index)
     assert report["results"] and all(h["status"] == "open" for h in report["results"])
     assert any(h["reason"].startswith("matches your capability") for h in report["results"])
+
+
+def test_typed_queries_and_capabilities_stay_out_of_the_embedding_cache(aligned_settings: Settings, index: SearchIndex, graph: Any) -> None:
+    typed = [f"winter gritting of rural roads {uuid.uuid4().hex}", f"we install heat pumps {uuid.uuid4().hex}"]
+    search(aligned_settings, typed[0], limit=3, index=index)
+    opportunity_report(aligned_settings, "Cascade Cars", as_of=AS_OF, capability=typed[1], limit=3, store=graph, index=index)
+    cache = index.embedder.cache
+    assert not cache.get_many([cache.key(index.embedder.model_id, text) for text in typed])
 
 
 def test_cli_search_similar_opportunities(aligned_settings: Settings) -> None:

@@ -81,51 +81,54 @@ def opportunity_report(
         if own_store:
             store.close()
     filters = SearchFilters(status="open", as_of=day, region=region, min_value=min_value, max_value=max_value)
-    with open_index(settings, index) as ix, ix.lock:
+    with open_index(settings, index) as ix:
         if ix.dense is None:
             raise NotFound("the search index is empty: build a graph first")
-        columns = ix.columns
-        won_mask = columns.suppliers.docs_where(lambda key: key in members, columns.size) & columns.live
-        won = np.flatnonzero(won_mask)
-        won = won[np.argsort(-columns.award_date[won], kind="stable")][:MAX_AWARDS]
-        queries: list[tuple[int | None, np.ndarray]] = []
-        for doc in won:
-            vectors = ix.dense.doc_vectors(int(doc))
-            if len(vectors):
-                centre = vectors.mean(axis=0)
-                queries.append((int(doc), centre / max(float(np.linalg.norm(centre)), 1e-9)))
-        if capability and capability.strip():
-            queries.append((None, ix.embedder.encode([capability.strip()])[0]))
-        if not queries:
-            raise NotFound(f"{name} has no awards in the search index: pass a capability statement describing what it offers")
-        mask = columns.mask(filters) & ~won_mask
-        best: dict[int, tuple[float, int | None]] = {}
-        depth = max(3 * limit, 30)
-        for source, vector in queries:
-            for doc, sim in ix.dense.search(vector, depth, mask):
-                if doc not in best or sim > best[doc][0]:
-                    best[doc] = (sim, source)
-        profile = columns.advances[won].mean(axis=0) if len(won) else np.zeros(len(MISSION_IDS))
-        scored = []
-        for doc, (sim, source) in best.items():
-            scores = columns.scores[doc]
-            fit = float(scores @ profile) if profile.any() else float(scores.max(initial=0.0))
-            scored.append((doc, sim + MISSION_WEIGHT * fit, sim, fit, source))
-        scored.sort(key=lambda item: -item[1])
-        scored = scored[:limit]
-        results = describe(ix, [(d, s) for d, s, _, _, _ in scored], capability or "", day)
-        sources = ix.db.rows([s for *_, s in scored if s is not None])
-        for result, (_, score, sim, fit, source) in zip(results, scored, strict=True):
-            result["score"] = round(score, 4)
-            result["scores"] = {"similarity": round(sim, 4), "mission_fit": round(fit, 4), "fused": round(score, 4)}
-            if source is None:
-                result["resembles"] = None
-                result["reason"] = f"matches your capability statement (similarity {sim:.2f})"
-            else:
-                row = sources[source]
-                title = row["title"] or row["ocid"]
-                result["resembles"] = {"ocid": row["ocid"], "title": title, "buyer": row["buyer_name"] or None}
-                result["reason"] = f"resembles your award {title!r} for {row['buyer_name'] or 'an unnamed buyer'} (similarity {sim:.2f})"
+        # Typed by the user: embedded before the lock, so others rank meanwhile, and kept out of the disk cache.
+        stated = ix.embedder.encode_uncached([capability.strip()])[0] if capability and capability.strip() else None
+        with ix.lock:
+            columns = ix.columns
+            won_mask = columns.suppliers.docs_where(lambda key: key in members, columns.size) & columns.live
+            won = np.flatnonzero(won_mask)
+            won = won[np.argsort(-columns.award_date[won], kind="stable")][:MAX_AWARDS]
+            queries: list[tuple[int | None, np.ndarray]] = []
+            for doc in won:
+                vectors = ix.dense.doc_vectors(int(doc))
+                if len(vectors):
+                    centre = vectors.mean(axis=0)
+                    queries.append((int(doc), centre / max(float(np.linalg.norm(centre)), 1e-9)))
+            if stated is not None:
+                queries.append((None, stated))
+            if not queries:
+                raise NotFound(f"{name} has no awards in the search index: pass a capability statement describing what it offers")
+            mask = columns.mask(filters) & ~won_mask
+            best: dict[int, tuple[float, int | None]] = {}
+            depth = max(3 * limit, 30)
+            for source, vector in queries:
+                for doc, sim in ix.dense.search(vector, depth, mask):
+                    if doc not in best or sim > best[doc][0]:
+                        best[doc] = (sim, source)
+            profile = columns.advances[won].mean(axis=0) if len(won) else np.zeros(len(MISSION_IDS))
+            scored = []
+            for doc, (sim, source) in best.items():
+                scores = columns.scores[doc]
+                fit = float(scores @ profile) if profile.any() else float(scores.max(initial=0.0))
+                scored.append((doc, sim + MISSION_WEIGHT * fit, sim, fit, source))
+            scored.sort(key=lambda item: -item[1])
+            scored = scored[:limit]
+            results = describe(ix, [(d, s) for d, s, _, _, _ in scored], capability or "", day)
+            sources = ix.db.rows([s for *_, s in scored if s is not None])
+            for result, (_, score, sim, fit, source) in zip(results, scored, strict=True):
+                result["score"] = round(score, 4)
+                result["scores"] = {"similarity": round(sim, 4), "mission_fit": round(fit, 4), "fused": round(score, 4)}
+                if source is None:
+                    result["resembles"] = None
+                    result["reason"] = f"matches your capability statement (similarity {sim:.2f})"
+                else:
+                    row = sources[source]
+                    title = row["title"] or row["ocid"]
+                    result["resembles"] = {"ocid": row["ocid"], "title": title, "buyer": row["buyer_name"] or None}
+                    result["reason"] = f"resembles your award {title!r} for {row['buyer_name'] or 'an unnamed buyer'} (similarity {sim:.2f})"
     return {
         "supplier": {"iri": iri, "name": name}, "as_of": day, "awards_compared": len(won),
         "capability": capability or None, "filters": filters.as_dict(), "results": results,

@@ -120,10 +120,11 @@ def search(
     filters = filters or SearchFilters()
     started = time.perf_counter()
     with open_index(settings, index) as ix:
-        # The model runs before the lock is taken, so one request's embedding overlaps others' ranking.
+        # The model runs before the lock is taken, so one request's embedding overlaps others' ranking; a query
+        # is never written to the on-disk embedding cache, which would otherwise grow with every one typed.
         vector = None
         if query.strip() and ix.dense is not None:
-            vector = ix.embedder.encode([query])[0] if query_vector is None else query_vector
+            vector = ix.embedder.encode_uncached([query])[0] if query_vector is None else query_vector
         with ix.lock:
             mask = candidate_mask(ix, filters, store)
             candidates = int(mask.sum())

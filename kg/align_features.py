@@ -37,7 +37,7 @@ BUYER_PATTERNS: dict[str, re.Pattern[str]] = {
                          r"healthcare|care trust|public health|nhs supply chain|medical)\b", re.IGNORECASE),
 }
 FEATURES_PER_MISSION = ("sim_best", "sim_title", "sim_margin", "cpv", "buyer", "phrases")
-SIGNAL_COLUMNS = len(MISSION_IDS) * len(FEATURES_PER_MISSION)  # the model input starts with these, then the embedding
+SIGNAL_COLUMNS = len(MISSION_IDS) * len(FEATURES_PER_MISSION)  # the model input starts with these, then the embeddings
 _WORD = re.compile(r"\w+")
 _SPANS_SENTENCES = re.compile(r"[.!?;]|[^\S ]")  # what a phrase must not hold to be matched sentence by sentence
 # Distinct CPV code sets, buyer names and sentences whose matches are remembered (per kind).

@@ -9,6 +9,8 @@ the aligner and the indexer ask for first gets a random unit vector in the data 
 (see build_graph). The graph is served by `missionkg serve --workers N` (uvicorn; one worker per core by
 default) on a loopback port, and the load starts once every worker has started. The clients run in this
 process's threads on the same machine, so the server shares the CPU with them: figures are a floor.
+The first line is GET /healthz under the same load, the server's floor (routing, middleware, HTTP); each
+route's `of_baseline` is its req/s over that one's, a ratio that shifts less than req/s on a shared machine.
 
 Search load: the 40 analyst and supplier queries of tests/data/search_queries.jsonl, each asked as written,
 prefixed ("tender for", "contract for", "supplier of") and placed ("in Wales", "London", ...): 4,000 distinct
@@ -42,6 +44,8 @@ from urllib.parse import quote, urlencode
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "bench")]  # run from a checkout: the project, and the other benches' helpers
 QUERIES = REPO / "tests" / "data" / "search_queries.jsonl"
+# Measured first, in the same run: the server's floor (routing, middleware, HTTP), which each route's req/s is divided by.
+BASELINE = "GET /healthz (baseline)"
 # A CPV division per mission for filtered searches: works, energy, security equipment, education, health.
 CPV_DIVISIONS = {"growth": "45", "clean-energy": "09", "safer-streets": "35", "opportunity": "80", "health": "85"}
 
@@ -214,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     sample = ocids(data_dir, 2000)
     named = named_query("spend-per-mission-per-year").text
     routes = {
+        BASELINE: Route(["/healthz"]),
         "GET /api/v1/contracts/{ocid}": Route([f"/api/v1/contracts/{quote(o)}" for o in sample]),
         "GET /api/v1/search": Route(search_paths(), in_order=True),
         "GET /api/v1/missions/{id}/contracts": Route([f"/api/v1/missions/{m}/contracts?limit=20" for m in ("growth", "health", "opportunity")]),
@@ -226,8 +231,11 @@ def main(argv: list[str] | None = None) -> int:
             hammer(port, route, args.clients, 2.0)
         print(f"{len(sample):,} OCIDs sampled; {len(routes['GET /api/v1/search'].paths):,} distinct search requests; "
               f"{args.clients} clients x {args.seconds:g} s per route; {args.workers} server worker(s); data dir {data_dir}")
+        baseline = 0.0
         for name, route in routes.items():
             figures = hammer(port, route, args.clients, args.seconds)
+            baseline = baseline or figures["req_per_s"]
+            figures["of_baseline"] = round(figures["req_per_s"] / baseline, 3)
             if route.in_order:
                 figures["repeated_queries"] = route.repeats()
             print(f"{name:45} {json.dumps(figures)}", flush=True)

@@ -78,7 +78,8 @@ class QueryEncoder:
                 future.set_exception(exc)
             return
         by_text = {}
-        for text, vector in zip(texts, vectors, strict=True):
+        for text, row in zip(texts, vectors, strict=True):
+            vector = row.copy()  # a view would keep its whole batch alive for as long as the cache holds it
             vector.setflags(write=False)
             by_text[text] = vector
         self.batches += 1

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import ftfy
 
 _MOJIBAKE = re.compile("[ÂÃâ]")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
 _MESSY = re.compile(r"[\n\r\t\u00a0\u202f\u2009]| {2}")
-_RN_SIGNAL = re.compile(r"[.:;]rn|rnrn|rn {2,}")
+# "rn" after ".", ":" or ";", "rnrn", or "rn" before spaces; written to start with "rn", which re finds fast.
+_RN_SIGNAL = re.compile(r"rn(?:rn| {2,}|(?<=[.:;]rn))")
 # A run of letters holding "rn": where "\r\n" lost its backslashes it sticks to the words around it
 # ("Housesrn Bungalowsrn", "PACKAGErnrnA47", "***rnContract"), so each "rn" in such a run is judged in place.
 _RN_WORD = re.compile(r"(?<![A-Za-z])[A-Za-z]*rn[A-Za-z]*")
@@ -31,8 +33,8 @@ _RN_ROOTS = ("burn", "bourn", "turn", "born", "learn", "modern", "pattern", "nor
 _ODD_SPACE = re.compile("[\t\u00a0\u202f\u2009]")
 _SPACE_RUN = re.compile("  +")  # not " {2,}": a literal prefix lets re skip ahead
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
-# Any character one of the repairs below looks for: most values have none and are only stripped.
-_QUIRK = re.compile("[&ÂÃâ\n\r\t\u00a0\u202f\u2009]| {2}")
+# Any character one of the repairs below looks for (or two spaces): most values have none and are only stripped.
+_QUIRK = re.compile("[&ÂÃâ\n\r\t\u00a0\u202f\u2009]")
 
 
 def has_literal_rn(text: str) -> bool:
@@ -87,8 +89,16 @@ def clean_text(value: object, *, literal_rn: bool = False) -> str | None:
     if value is None:
         return None
     text = value if type(value) is str else str(value)
-    if not literal_rn and not _QUIRK.search(text):
+    if not literal_rn and "  " not in text and not _QUIRK.search(text):  # a lone class: re scans for it fast
         return text.strip() or None
+    return _repaired(text, literal_rn)
+
+
+# Remembered: notices repeat their boilerplate, and a description is cleaned for its statement and again for
+# social-value commitments.
+@lru_cache(maxsize=1 << 13)
+def _repaired(text: str, literal_rn: bool) -> str | None:
+    """`clean_text` of a text that shows a quirk."""
     for _ in range(3):  # "&amp;amp;" is "&" encoded twice
         if not _ENTITY.search(text):
             break

@@ -166,7 +166,7 @@ def _resolve(ref: Any, parties: dict[str, dict[str, Any]]) -> dict[str, Any] | N
     return {**ref, **party} if party else ref
 
 
-_ORGS: dict[tuple[bytes, tuple[str, ...]], tuple[str | None, list[str]]] = {}
+_ORGS: dict[bytes, tuple[str | None, list[str]]] = {}
 _ORGS_MAX = 4096
 _ORG_FIELDS = ("identifier", "additionalIdentifiers", "name", "address", "details", "sme", "vco", "vcse")  # it reads
 
@@ -174,30 +174,34 @@ _ORG_FIELDS = ("identifier", "additionalIdentifiers", "name", "address", "detail
 def _organisation(w: _Writer, org: dict[str, Any], roles: Iterable[str]) -> str | None:
     """Describe an organisation inside the process graph and return its shared IRI.
 
-    The same buyers and suppliers come back notice after notice, so their statements are kept by content
-    (the JSON of the fields read, which stands for the values: releases come from orjson, so hold no NaN) and
-    roles, for the next process graph that describes them.
+    The same buyers and suppliers come back notice after notice, in one role or another, so their statements are
+    kept by content (the JSON of the fields read, which stands for the values: releases come from orjson, so hold
+    no NaN) for the next process graph that describes them; the classes of its roles follow its first statement.
     """
-    roles = tuple(roles)
     try:
-        key: tuple[bytes, tuple[str, ...]] | None = (orjson.dumps({k: org[k] for k in _ORG_FIELDS if k in org}), roles)
+        key: bytes | None = orjson.dumps({k: org[k] for k in _ORG_FIELDS if k in org})
     except orjson.JSONEncodeError:  # an integer beyond 64 bits: described, not kept
         key = None
     described = _ORGS.get(key) if key is not None else None
     if described is None:
         scratch = _Writer(Mapped(""), "", False)
-        described = (_describe_organisation(scratch, org, roles), scratch.lines)
+        described = (_describe_organisation(scratch, org), scratch.lines)
         if key is not None:
             if len(_ORGS) >= _ORGS_MAX:
                 _ORGS.clear()
             _ORGS[key] = described
     node, statements = described
-    w.lines.extend([statement + w.tail for statement in statements])
+    if node is None:
+        return None
+    tail = w.tail
+    w.lines.append(statements[0] + tail)
+    w.lines.extend([f"{node} {TYPE} {_ROLE_CLASSES[role]}{tail}" for role in roles if role in _ROLE_CLASSES])
+    w.lines.extend([statement + tail for statement in statements[1:]])
     return node
 
 
-def _describe_organisation(w: _Writer, org: dict[str, Any], roles: tuple[str, ...]) -> str | None:
-    """Write what a release says of an organisation; its IRI, or None when it has no identifier and no name."""
+def _describe_organisation(w: _Writer, org: dict[str, Any]) -> str | None:
+    """Write what a release says of an organisation, its type first; its IRI, or None when it has no identifier and no name."""
     ident = org.get("identifier") if isinstance(org.get("identifier"), dict) else {}
     identifiers = [normalise_identifier(ident.get("scheme"), ident.get("id"))]
     identifiers += [normalise_identifier(a.get("scheme"), a.get("id")) for a in org.get("additionalIdentifiers") or [] if isinstance(a, dict)]
@@ -207,9 +211,6 @@ def _describe_organisation(w: _Writer, org: dict[str, Any], roles: tuple[str, ..
     if node is None:
         return None
     w.add(node, TYPE, M.Organisation)
-    for role in roles:
-        if role in _ROLE_CLASSES:
-            w.add(node, TYPE, _ROLE_CLASSES[role])
     if name:
         w.add(node, M.name, lit(name))
     for scheme, value in found:

@@ -36,11 +36,9 @@ from kg.social_value_rules import (
     EMPTY_CONTENT,
     Topic,
     ask_status,
-    candidates,
     clause_status,
     is_subject,
-    may_name_topic,
-    mentions,
+    named_candidates,
     names_topic,
     parse_weight,
     segments,
@@ -196,8 +194,8 @@ def _commitments_of(
 
 def _from_text(text: str, found_in: str, titles: str, cpv: list[str]) -> list[Commitment]:
     """Commitments in one free-text field: passages with a topic and an ask, header context inherited."""
-    possible = candidates(text)
-    if not possible or not mentions(text, possible):  # most texts hold a stem ("local", "training") but no topic
+    possible = named_candidates(text)  # most texts hold a stem ("local", "training") but no topic
+    if not possible:
         return []
     asks: list[tuple[str, list[tuple[Topic, re.Match[str]]]]] = []
     vetoed: set[str] = set()
@@ -272,6 +270,13 @@ def _scope(segs: list[tuple[str, bool, bool]], i: int) -> list[str]:
     return scope
 
 
+# Remembered: notice after notice names the same criteria ("Price", "Quality", "Social Value").
+@lru_cache(maxsize=1 << 12)
+def _criterion_topics(name: str, text: str) -> tuple[tuple[Topic, re.Match[str]], ...]:
+    """The topics a criterion's text names, else those its name names as a criterion."""
+    return tuple(topics_in(text) or (topics_in(name, CRITERION_TOPICS) if name else []))
+
+
 def _criteria(holder: dict[str, Any], path: str, titles: str, cpv: list[str]) -> Iterator[Commitment]:
     """Commitments among the award criteria of a tender or lot."""
     criteria = holder.get("awardCriteria")
@@ -288,8 +293,7 @@ def _criteria(holder: dict[str, Any], path: str, titles: str, cpv: list[str]) ->
         if parse_weight(description) is not None:  # Sell2Wales writes the weight as the description
             weight, description = (weight if weight is not None else parse_weight(description)), ""
         text = f"{name}: {description}" if name and description else name or description
-        named = topics_in(text) or (topics_in(name, CRITERION_TOPICS) if name else [])
-        topics = [(t, m) for t, m in named if t.strong or not is_subject(t, titles, cpv, text)]
+        topics = [(t, m) for t, m in _criterion_topics(name, text) if t.strong or not is_subject(t, titles, cpv, text)]
         if not topics or clause_status(text) == "negated" or weight == 0:
             continue
         in_name = any(m.end() <= len(name) for _, m in topics) if name else False
@@ -339,7 +343,7 @@ def find_commitments(release: dict[str, Any], clean: Clean | None = None) -> lis
         if raw in read:
             continue  # award descriptions often repeat the tender's; the first place it appears is where it is found
         read.add(raw)
-        if "&" in raw or may_name_topic(raw):  # cleaning (entities, mojibake, line breaks) cannot make a topic appear,
+        if "&" in raw or named_candidates(raw):  # cleaning (entities, mojibake, line breaks) cannot make a topic appear,
             texts.append((path, raw))  # except an "&amp;"
     # What the contract buys is only needed to read criteria or texts that name a topic: most notices have neither.
     titles, cpv = _context(release) if texts or any(h.get("awardCriteria") for _, h in holders) else ("", [])

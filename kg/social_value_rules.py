@@ -310,11 +310,13 @@ def mentions(text: str, possible: Candidates) -> bool:
     return False
 
 
+# Remembered for the last 16,384 texts: publishers repeat their boilerplate from notice to notice, and most free
+# text of a notice is read only to find it names no topic.
 @lru_cache(maxsize=1 << 14)
-def may_name_topic(text: str) -> bool:
-    """`mentions(text, candidates(text))`, remembered for the last 16,384 texts: publishers repeat their
-    boilerplate from notice to notice, and most free text of a notice is read only to find it names no topic."""
-    return mentions(text, candidates(text))
+def named_candidates(text: str) -> Candidates:
+    """`candidates(text)` when `mentions` finds one of them named in the text, else ()."""
+    possible = candidates(text)
+    return possible if possible and mentions(text, possible) else ()
 
 
 # A service helping the people it serves into jobs or training: those are the service's outcomes, not social value.

@@ -2,8 +2,8 @@
 
 Several worker processes are sound because everything a request reads is opened read-only in each process:
 the Oxigraph snapshot (RocksDB read-only, as the SPARQL worker processes already open it), the search index
-files (loaded by each process, and reloaded when a build commits a newer generation) and the embedding
-cache (SQLite in WAL mode, which serialises the few writes of new query vectors across processes).
+files (loaded by each process, and reloaded when a build commits a newer generation); query vectors are
+computed and remembered in each process's memory (kg.query_encoder), never written to the embedding cache.
 """
 
 from __future__ import annotations

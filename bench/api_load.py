@@ -18,8 +18,7 @@ texts, sent in a shuffled order so that no text repeats until all have been sent
 unfiltered; the rest filter by mission, status=open, a CPV division, or mission and status together. Every
 request's query is embedded by the real MiniLM model in the server (kg.query_encoder: concurrent queries
 share one model call, recent ones are remembered in memory); a text would be remembered only if it came
-again in the same run, and the line printed for search counts such repeats. The server also gets an empty
-embedding cache of its own (MISSIONKG_EMBEDDINGS_DB), so nothing it embeds could come from an earlier run.
+again in the same run, and the line printed for search counts such repeats.
 (Ranking against random document vectors means nothing, but it costs what ranking against real ones does.)
 """
 
@@ -127,11 +126,11 @@ def search_paths(seed: int = 0) -> list[str]:
 
 
 def start_server(data_dir: Path, workers: int, scratch: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """`missionkg serve` on a free loopback port with an empty query-embedding cache in `scratch`, once every worker has started."""
+    """`missionkg serve` on a free loopback port, logging to `scratch`, once every worker has started."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "MISSIONKG_SPARQL_WORKERS": "2", "MISSIONKG_EMBEDDINGS_DB": str(scratch / "queries.sqlite")}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MISSIONKG_SPARQL_WORKERS": "2"}
     log = scratch / "serve.log"
     with log.open("wb") as stderr:
         process = subprocess.Popen(

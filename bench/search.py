@@ -7,8 +7,8 @@ Speed: passage-like vectors at each size are real passage vectors of that graph 
 would be a harsher, unrealistic case) and keyword documents are real term lists re-sampled. For each size:
 index build time and size, recall@10 of the index the code chooses (HNSW above kg.search.dense.HNSW_MIN)
 against exact search, and p50/p95 latency of top-10 dense + BM25 + fusion without a filter and with filters
-passing 10% and 1% of the processes. The query embedding (one MiniLM call, ~10-30 ms on CPU, or a cache hit)
-is not included.
+passing 10% and 1% of the processes. The query embedding (one MiniLM call, ~10-30 ms on CPU; a server remembers
+recent ones in memory) is not included.
 """
 
 from __future__ import annotations

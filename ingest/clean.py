@@ -8,9 +8,13 @@ from functools import lru_cache
 
 import ftfy
 
-_MOJIBAKE = re.compile("[ÂÃâ]")
+# The characters the repairs below look for, shared by their patterns and by the quick test for any of them.
+_MOJIBAKE_CHARS = "ÂÃâ"
+_ODD_SPACES = "\t\u00a0\u202f\u2009"
+_BREAKS = "\n\r"
+_MOJIBAKE = re.compile(f"[{_MOJIBAKE_CHARS}]")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")
-_MESSY = re.compile(r"[\n\r\t\u00a0\u202f\u2009]| {2}")
+_MESSY = re.compile(f"[{_BREAKS}{_ODD_SPACES}]| {{2}}")
 # "rn" after ".", ":" or ";", "rnrn", or "rn" before spaces; written to start with "rn", which re finds fast.
 _RN_SIGNAL = re.compile(r"rn(?:rn| {2,}|(?<=[.:;]rn))")
 # A run of letters holding "rn": where "\r\n" lost its backslashes it sticks to the words around it
@@ -30,11 +34,12 @@ _RN_ROOTS = ("burn", "bourn", "turn", "born", "learn", "modern", "pattern", "nor
              "western", "return", "govern", "concern")
 # A run of spaces, tabs and no-break spaces becomes one space: the others become spaces, then runs of spaces one
 # (two passes that each scan fast, where one pattern for both tried a match at every space).
-_ODD_SPACE = re.compile("[\t\u00a0\u202f\u2009]")
+_ODD_SPACE = re.compile(f"[{_ODD_SPACES}]")
 _SPACE_RUN = re.compile("  +")  # not " {2,}": a literal prefix lets re skip ahead
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
-# Any character one of the repairs below looks for (or two spaces): most values have none and are only stripped.
-_QUIRK = re.compile("[&ÂÃâ\n\r\t\u00a0\u202f\u2009]")
+# Any character one of the repairs looks for (two spaces are tested apart): most values have none and are only
+# stripped.
+_QUIRK = re.compile(f"[&{_MOJIBAKE_CHARS}{_BREAKS}{_ODD_SPACES}]")
 
 
 def has_literal_rn(text: str) -> bool:

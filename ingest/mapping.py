@@ -168,7 +168,7 @@ def _resolve(ref: Any, parties: dict[str, dict[str, Any]]) -> dict[str, Any] | N
 
 _ORGS: dict[bytes, tuple[str | None, list[str]]] = {}
 _ORGS_MAX = 4096
-_ORG_FIELDS = ("identifier", "additionalIdentifiers", "name", "address", "details", "sme", "vco", "vcse")  # it reads
+_ORG_FIELDS = ("identifier", "additionalIdentifiers", "name", "address", "details", "sme", "vco", "vcse")
 
 
 def _organisation(w: _Writer, org: dict[str, Any], roles: Iterable[str]) -> str | None:
@@ -178,14 +178,15 @@ def _organisation(w: _Writer, org: dict[str, Any], roles: Iterable[str]) -> str 
     kept by content (the JSON of the fields read, which stands for the values: releases come from orjson, so hold
     no NaN) for the next process graph that describes them; the classes of its roles follow its first statement.
     """
+    fields = {k: org[k] for k in _ORG_FIELDS if k in org}  # the describer sees only what the key holds
     try:
-        key: bytes | None = orjson.dumps({k: org[k] for k in _ORG_FIELDS if k in org})
+        key: bytes | None = orjson.dumps(fields)
     except orjson.JSONEncodeError:  # an integer beyond 64 bits: described, not kept
         key = None
     described = _ORGS.get(key) if key is not None else None
     if described is None:
         scratch = _Writer(Mapped(""), "", False)
-        described = (_describe_organisation(scratch, org), scratch.lines)
+        described = (_describe_organisation(scratch, fields), scratch.lines)
         if key is not None:
             if len(_ORGS) >= _ORGS_MAX:
                 _ORGS.clear()

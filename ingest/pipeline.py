@@ -53,19 +53,13 @@ def _mapped(db: sqlite3.Connection, ocids: list[str]) -> Iterable[Mapped]:
         yield map_process(compile_releases(releases), [ReleaseInfo(*info) for info in infos])
 
 
-def _utf8(text: str) -> bytes:
-    try:
-        return text.encode()
-    except UnicodeEncodeError:  # a lone surrogate from a "\ud800" escape: not encodable, so replaced
-        return text.encode(errors="replace")
-
-
 def map_batch(db: sqlite3.Connection, ocids: list[str], target: Path) -> Labels:
     """Compile and map a batch of processes into one N-Quads file; returns the CPV labels seen in it."""
     labels: Labels = {}
-    with target.open("wb") as out:
+    # errors="replace": a lone surrogate from a "\ud800" escape cannot be encoded, so it is written as "?".
+    with target.open("w", encoding="utf-8", errors="replace", newline="") as out:
         for mapped in _mapped(db, ocids):
-            out.write(_utf8(mapped.nquads()))
+            out.write(mapped.nquads())
             _merge_labels(labels, mapped.cpv_labels)
     return labels
 

@@ -342,7 +342,6 @@ def align_processes(
                 results = aligner.align(texts[start : start + BATCH])
                 for result in results:
                     writer.write(*alignment_trig(result, run, model_id))
-                for result in results:
                     for mission in result.missions:
                         counts[mission] += 1
                 report("align", min(start + BATCH, len(texts)), len(texts))

@@ -256,13 +256,14 @@ class Embedder:
             owners.extend([i] * len(parts))
         return self.encode(passages, show_progress=show_progress), np.asarray(owners, dtype=np.int64)
 
-    def encode_uncached(self, texts: Sequence[str]) -> np.ndarray:
+    def encode_uncached(self, texts: Sequence[str], *, batch_size: int | None = None) -> np.ndarray:
         """L2-normalised float32 vectors straight from the model, bypassing the disk cache (for one-off texts
-        such as search queries, which would otherwise grow the cache without bound)."""
+        such as search queries, which would otherwise grow the cache without bound); one batch by default."""
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
         vectors = self._load().encode(
-            list(texts), batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            list(texts), batch_size=batch_size or len(texts), normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=False,
         )
         self.stats.encoded += len(texts)
         return vectors.astype(np.float32, copy=False)
@@ -272,7 +273,7 @@ class Embedder:
         self.cache.close()
 
     def _encode_missing(self, texts: list[str], keys: dict[str, bytes], show_progress: bool) -> dict[str, np.ndarray]:
-        model = self._load()
+        self._load()  # first: a missing sentence-transformers is a ModelError, not an ImportError of tqdm
         from tqdm.auto import tqdm  # a dependency of sentence-transformers; draws on standard error
 
         batch = self.settings.embed_batch_size
@@ -282,12 +283,9 @@ class Embedder:
         with tqdm(total=len(ordered), desc="embedding", unit="text", disable=not show_progress) as progress:
             for i in range(0, len(ordered), batch * _BATCHES_PER_CHUNK):
                 chunk = ordered[i : i + batch * _BATCHES_PER_CHUNK]
-                vectors = model.encode(
-                    chunk, batch_size=batch, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-                ).astype(np.float32, copy=False)
+                vectors = self.encode_uncached(chunk, batch_size=batch)
                 self.cache.put_many((keys[text], vector) for text, vector in zip(chunk, vectors, strict=True))
                 out.update(zip(chunk, vectors, strict=True))
-                self.stats.encoded += len(chunk)
                 progress.update(len(chunk))
         return out
 

@@ -29,8 +29,6 @@ class QueryEncoder:
         self.embedder = embedder
         self.cache_size = cache_size
         self.max_batch = max_batch
-        self.batches = 0
-        self.encoded = 0
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._recent_lock = threading.Lock()
         self._waiting: queue.SimpleQueue[tuple[str, Future[np.ndarray]]] = queue.SimpleQueue()
@@ -82,8 +80,6 @@ class QueryEncoder:
             vector = row.copy()  # a view would keep its whole batch alive for as long as the cache holds it
             vector.setflags(write=False)
             by_text[text] = vector
-        self.batches += 1
-        self.encoded += len(texts)
         with self._recent_lock:
             for text, vector in by_text.items():
                 self._recent[text] = vector

@@ -72,7 +72,7 @@ class RemoteStore:
             self._post(self.gsp_url, body, "application/n-triples", params=params)
 
     def load_rdf(self, document: str | None = None, *, path: Path | None = None, format: ox.RdfFormat) -> None:
-        """Add an RDF document or file that missionkg wrote itself, as SPARQL updates of its quads."""
+        """Add an RDF document or file that missionkg wrote itself: its quads go through ``add_quads``."""
         quads = ox.parse(path=path, format=format) if path is not None else ox.parse(document, format=format)
         self.add_quads(quads, bulk=True)
 

@@ -157,7 +157,7 @@ CRITERION_TOPICS: tuple[Topic, ...] = (
 _STEMS = tuple(sorted({stem for stems in _ANCHORS.values() for stem in stems}))
 
 
-def names_topic(text: str, topics: tuple[Topic, ...] | Candidates = TOPICS) -> bool:
+def names_topic(text: str, topics: tuple[Topic, ...] | Candidates) -> bool:
     """Whether a text names any social-value topic: among `topics`, or the candidates of a text it is part of
     (every match holds one of its topic's stems, so a part names no topic its whole has no stem of)."""
     return next(_matches(text, topics), None) is not None
@@ -241,7 +241,7 @@ def clause_status(clause: str) -> str | None:
     return None
 
 
-def ask_status(text: str, strong: bool, topics: tuple[Topic, ...] | Candidates = TOPICS) -> str | None:
+def ask_status(text: str, strong: bool, topics: tuple[Topic, ...] | Candidates) -> str | None:
     """How a passage that names a topic treats it: 'ask', 'negated', 'optional', or None when it asks nothing.
 
     Clause by clause: a clause naming the topic (among `topics`) that is negated or optional decides for itself;

@@ -287,7 +287,7 @@ def test_search_runs_the_model_once_and_outside_the_index_lock(api_settings: Set
         encoder = state.query_encoder
         by_route, by_search = encoder.embedder.stats, state.search_index.embedder.stats
         written = encoder.embedder.cache.get_many([encoder.embedder.cache.key(encoder.embedder.model_id, query)])
-    assert by_route.encoded == 1 and by_search.encoded == 0 and by_search.cache_hits == 0  # the route hands search() its vector
+    assert by_route.encoded == 1 and by_search.encoded == 0 and by_search.cache_hits == 0  # search() embeds through the app's encoder
     assert [r["ocid"] for r in again["results"]] == [r["ocid"] for r in found["results"]]  # the repeat came from memory
     assert not written  # user queries stay out of the on-disk embedding cache
     index = SearchIndex(api_settings)

@@ -106,21 +106,22 @@ class Opportunities(BaseModel):
     took_ms: float
 
 
-_lock = threading.Lock()
+_index_lock = threading.Lock()
+_encoder_lock = threading.Lock()
 
 
 def open_index(state: Any, settings: Settings) -> SearchIndex:
     """The app's read-only search index, reopened when a build has committed a newer one."""
-    with _lock:
+    with _index_lock:
         current: SearchIndex | None = getattr(state, "search_index", None)
         if current is None or current.current_generation() != current.generation:
-            state.search_index = SearchIndex(settings)
+            state.search_index = SearchIndex(settings, query_encoder=query_encoder(state, settings))
         return state.search_index  # type: ignore[no-any-return]
 
 
 def query_encoder(state: Any, settings: Settings) -> QueryEncoder:
     """The app's encoder for query texts: one per app, so the model is loaded once and outlives index reloads."""
-    with _lock:
+    with _encoder_lock:
         if getattr(state, "query_encoder", None) is None:
             from kg.embeddings import Embedder
             from kg.query_encoder import QueryEncoder
@@ -154,7 +155,7 @@ AsOf = Annotated[str | None, Query(description="Day open/awarded/closed is judge
 
 @router.get("/search", summary="Hybrid search with filters", response_model=SearchResults, responses=problem_responses(400, 404, 422, 503))
 def search_route(
-    request: Request, index: Index, store: Store, settings: Annotated[Settings, Depends(get_settings)],
+    index: Index, store: Store, settings: Annotated[Settings, Depends(get_settings)],
     q: Annotated[str, Query(max_length=500, description="Free text; empty lists the filtered processes.")] = "",
     mission: Mission = None,
     min_score: Annotated[float | None, Query(ge=0, le=1, description="With mission: least alignment score.")] = None,
@@ -173,10 +174,9 @@ def search_route(
 ) -> dict[str, Any]:
     """Processes ranked by meaning (MiniLM + FAISS) and keywords (BM25), scores fused, within the filters."""
     values = dict(locals())
-    filters = SearchFilters.from_mapping({k: v for k, v in values.items() if k not in ("index", "store", "settings", "request", "q", "limit")}
+    filters = SearchFilters.from_mapping({k: v for k, v in values.items() if k not in ("index", "store", "settings", "q", "limit")}
                                          | {"cpv": tuple(cpv or ())})
-    vector = query_encoder(request.app.state, settings).encode(q) if q.strip() and index.dense is not None else None
-    return search(settings, q, filters, limit=limit, store=store, index=index, query_vector=vector)
+    return search(settings, q, filters, limit=limit, store=store, index=index)
 
 
 @router.get("/contracts/{ocid}/similar", summary="Similar contracting processes", response_model=SimilarResults,

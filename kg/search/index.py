@@ -37,6 +37,7 @@ from kg.store import GraphStore
 
 if TYPE_CHECKING:
     from kg.embeddings import Embedder
+    from kg.query_encoder import QueryEncoder
 
 __all__ = ["IndexMissing", "SearchIndex", "index_passages", "run", "sync"]
 
@@ -63,8 +64,10 @@ def index_passages(doc: DocRecord, tokenizer: Any) -> list[str]:
 class SearchIndex:
     """An opened index: manifest and facts in SQLite, columns, dense and keyword indexes in memory."""
 
-    def __init__(self, settings: Settings, *, writable: bool = False) -> None:
+    def __init__(self, settings: Settings, *, writable: bool = False, query_encoder: QueryEncoder | None = None) -> None:
+        """Open the index under ``settings.index_dir``; a server passes the QueryEncoder it keeps across reloads."""
         self.settings = settings
+        self.query_encoder = query_encoder
         self.dir = settings.index_dir
         self.writable = writable
         if not writable and not (self.dir / "meta.sqlite").exists():
@@ -119,6 +122,13 @@ class SearchIndex:
 
             self._embedder = Embedder(self.settings)
         return self._embedder
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The vector of a text a user typed, through the QueryEncoder when there is one, else straight from the
+        model; never written to the embedding cache, which would otherwise grow with every query."""
+        if self.query_encoder is not None:
+            return self.query_encoder.encode(text)
+        return self.embedder.encode_uncached([text])[0]
 
     def __len__(self) -> int:
         return int(self.columns.live.sum())

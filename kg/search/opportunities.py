@@ -84,8 +84,8 @@ def opportunity_report(
     with open_index(settings, index) as ix:
         if ix.dense is None:
             raise NotFound("the search index is empty: build a graph first")
-        # Typed by the user: embedded before the lock, so others rank meanwhile, and kept out of the disk cache.
-        stated = ix.embedder.encode_uncached([capability.strip()])[0] if capability and capability.strip() else None
+        # Embedded before the lock, so others rank meanwhile.
+        stated = ix.embed_query(capability.strip()) if capability and capability.strip() else None
         with ix.lock:
             columns = ix.columns
             won_mask = columns.suppliers.docs_where(lambda key: key in members, columns.size) & columns.live

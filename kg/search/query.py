@@ -100,7 +100,6 @@ def candidate_mask(index: SearchIndex, filters: SearchFilters, store: GraphStore
 def search(
     settings: Settings, query: str, filters: SearchFilters | None = None, *, limit: int = 10,
     store: GraphStore | None = None, index: SearchIndex | None = None, method: str | None = None,
-    query_vector: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Processes best matching ``query`` among those passing ``filters``, with score components.
 
@@ -112,7 +111,6 @@ def search(
         store: the graph, to resolve supplier / buyer identifiers to whole identity clusters.
         index: an already opened index (the API keeps one).
         method: fusion method override (bench only): rrf, convex, dense, keyword.
-        query_vector: the query's embedding when the caller has it (the API embeds with its own model).
 
     >>> search(Settings(), "school transport", SearchFilters(status="open"))["results"][0]["title"]  # doctest: +SKIP
     'Home to School Transport - Taxi and Minibus Services'
@@ -120,11 +118,8 @@ def search(
     filters = filters or SearchFilters()
     started = time.perf_counter()
     with open_index(settings, index) as ix:
-        # The model runs before the lock is taken, so one request's embedding overlaps others' ranking; a query
-        # is never written to the on-disk embedding cache, which would otherwise grow with every one typed.
-        vector = None
-        if query.strip() and ix.dense is not None:
-            vector = ix.embedder.encode_uncached([query])[0] if query_vector is None else query_vector
+        # The model runs before the lock is taken, so one request's embedding overlaps others' ranking.
+        vector = ix.embed_query(query) if query.strip() and ix.dense is not None else None
         with ix.lock:
             mask = candidate_mask(ix, filters, store)
             candidates = int(mask.sum())

@@ -99,16 +99,26 @@ class _Writer:
             self.add(s, p, TRUE if value else FALSE)
 
     def money(self, owner: str, p: str, value: object, name: str) -> None:
-        """A MonetaryValue node; 0 is how several publishers say 'not stated', so it is left out."""
+        """A MonetaryValue node; 0 is how several publishers say 'not stated', so it is left out.
+
+        The amount is the net one when the notice states it, else the gross (Find a Tender's award notices may
+        give only `amountGross`, VAT included), which is also kept as mkg:amountGross whenever stated.
+        """
         if not isinstance(value, dict):
             return
+        gross = parse_amount(value.get("amountGross"))
+        gross = gross if gross is not None and gross > 0 else None
         amount = parse_amount(value.get("amount", value.get("value")))
         if amount is None or amount <= 0:
+            amount = gross
+        if amount is None:
             return
         node = child(owner, name)
         self.add(owner, p, node)
         self.add(node, TYPE, M.MonetaryValue)
         self.add(node, M.amount, f'"{amount:.2f}"{XSD_TYPE["decimal"]}')
+        if gross is not None:
+            self.add(node, M.amountGross, f'"{gross:.2f}"{XSD_TYPE["decimal"]}')
         currency = value.get("currency")
         if isinstance(currency, str) and len(currency.strip()) == 3:
             self.add(node, M.currency, lit(currency.strip().upper()))
@@ -126,10 +136,13 @@ class _Writer:
         self.add(node, M.endDate, end)
 
     def classifications(self, owner: str, holder: dict[str, Any]) -> str | None:
-        """Link CPV codes of a tender, lot or item; returns the main code when there is one."""
+        """Link CPV codes of a tender, lot or item; returns the main code when there is one.
+
+        The main code is `classification`'s; a holder without one (Find a Tender's items list their CPV codes
+        in `additionalClassifications` alone) has the first of those as its main code.
+        """
         main = None
-        primary = holder.get("classification")
-        for index, entry in enumerate([primary, *(holder.get("additionalClassifications") or [])]):
+        for entry in [holder.get("classification"), *(holder.get("additionalClassifications") or [])]:
             if not isinstance(entry, dict) or str(entry.get("scheme") or "CPV").upper() not in ("CPV", "CPVS", ""):
                 continue
             code = normalise_cpv(entry.get("id"))
@@ -140,7 +153,7 @@ class _Writer:
             label = clean_text(entry.get("description"))
             if label or code not in self.mapped.cpv_labels:
                 self.mapped.cpv_labels[code] = label
-            if index == 0:
+            if main is None:
                 main = code
                 self.add(owner, M.mainClassification, node)
         return main
@@ -282,6 +295,23 @@ def _documents(w: _Writer, owner: str, documents: Any, prefix: str) -> None:
         w.text(node, DC.title, doc.get("title"))
 
 
+def _items(w: _Writer, process: str, owner: str, items: object) -> None:
+    """Items of a tender or an award, with their CPV codes, regions and lot (Find a Tender classifies award
+    notices on the award's items alone)."""
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if isinstance(item, dict):
+            item_node = child(owner, "item", item.get("id", index))
+            w.add(owner, M.hasItem, item_node)
+            w.add(item_node, TYPE, M.Item)
+            description = clean_text(item.get("description"), literal_rn=w.literal_rn)
+            if description and not description.lower().startswith("see description of related"):
+                w.add(item_node, DC.description, lit(description))
+            w.classifications(item_node, item)
+            _regions(w, item_node, item)
+            if item.get("relatedLot") not in (None, ""):
+                w.add(item_node, M.hasLot, child(process, "tender", "lot", item["relatedLot"]))
+
+
 def _tender(w: _Writer, process: str, release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> None:
     tender = release.get("tender")
     if not isinstance(tender, dict):
@@ -307,18 +337,7 @@ def _tender(w: _Writer, process: str, release: dict[str, Any], parties: dict[str
     _regions(w, node, tender)
     _criteria(w, node, tender.get("awardCriteria"))
     _documents(w, node, tender.get("documents"), "document")
-    for index, item in enumerate(tender.get("items") or []):
-        if isinstance(item, dict):
-            item_node = child(node, "item", item.get("id", index))
-            w.add(node, M.hasItem, item_node)
-            w.add(item_node, TYPE, M.Item)
-            description = clean_text(item.get("description"), literal_rn=w.literal_rn)
-            if description and not description.lower().startswith("see description of related"):
-                w.add(item_node, DC.description, lit(description))
-            w.classifications(item_node, item)
-            _regions(w, item_node, item)
-            if item.get("relatedLot") not in (None, ""):
-                w.add(item_node, M.hasLot, child(node, "lot", item["relatedLot"]))
+    _items(w, process, node, tender.get("items"))
     for index, lot in enumerate(tender.get("lots") or []):
         if isinstance(lot, dict):
             lot_node = child(node, "lot", lot.get("id", index))
@@ -358,6 +377,7 @@ def _awards(w: _Writer, process: str, release: dict[str, Any], parties: dict[str
         for supplier in award.get("suppliers") or []:
             org = _organisation(w, _resolve(supplier, parties) or {}, ("supplier",))
             w.add(node, M.supplier, org)
+        _items(w, process, node, award.get("items"))
         _documents(w, node, award.get("documents"), "document")
     for index, contract in enumerate(release.get("contracts") or []):
         if not isinstance(contract, dict):

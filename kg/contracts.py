@@ -199,6 +199,16 @@ def _slug(iri: str | None) -> str | None:
     return iri.rsplit("/", 1)[-1] if iri else None
 
 
+def _classifications(g: _Graph, process: str, tender: str | None) -> tuple[set[str], list[str]]:
+    """The process's main CPV codes and all its codes (tender first, then its lots and items, then awards' items):
+    the tender's main code, or when it has none, each lot's and item's."""
+    parts = [*g.all(tender, MKG.hasLot), *g.all(tender, MKG.hasItem)]
+    parts += [item for award in g.all(process, MKG.hasAward) for item in g.all(award, MKG.hasItem)]
+    main = set(g.all(tender, MKG.mainClassification)) or {code for part in parts for code in g.all(part, MKG.mainClassification)}
+    codes = dict.fromkeys(code for holder in (tender, *parts) for code in g.all(holder, MKG.classification))
+    return main, list(codes)
+
+
 def contract_detail(store: GraphStore, ocid: str) -> ContractDetail:
     """The compiled view of the process with this OCID, or NotFound."""
     process = process_iri(ocid).value
@@ -207,8 +217,7 @@ def contract_detail(store: GraphStore, ocid: str) -> ContractDetail:
     if process not in g.nodes:
         raise NotFound(f"no contracting process with OCID {ocid!r} in the graph")
     tender = g.one(process, MKG.hasTender)
-    main_cpv = set(g.all(tender, MKG.mainClassification))
-    cpv_iris = g.all(tender, MKG.classification)
+    main_cpv, cpv_iris = _classifications(g, process, tender)
     extra = _alignments_and_commitments(store, str(process_iri(ocid)), cpv_iris)
     cpv_labels = {r["x"]: r["label"] for r in extra if r["kind"] == "cpv"}
     alignments = {r["x"]: r for r in reversed(extra) if r["kind"] == "alignment"}  # one row per node, however many labels

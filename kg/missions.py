@@ -18,7 +18,7 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode
 
 from kg.errors import NotFound, QueryError
-from kg.namespaces import ID, MISSION_IDS, XSD, mission_iri, outcome_iri
+from kg.namespaces import CPV_PATH, ID, MISSION_IDS, XSD, mission_iri, outcome_iri
 from kg.store import GraphStore
 
 MAX_PAGE = 100
@@ -247,7 +247,7 @@ def _filter_clauses(mission_id: str, filters: ContractFilters) -> tuple[str, str
         if not _CPV.fullmatch(filters.cpv):
             raise QueryError(f"cpv must be 2 to 8 digits of a CPV code; got {filters.cpv!r}")
         prefix = ID + "cpv/" + filters.cpv
-        clauses.append(f'{{ SELECT DISTINCT ?p WHERE {{ ?p mkg:hasTender/mkg:classification ?cpv . FILTER(STRSTARTS(STR(?cpv), "{prefix}")) }} }}')
+        clauses.append(f'{{ SELECT DISTINCT ?p WHERE {{ ?p {CPV_PATH} ?cpv . FILTER(STRSTARTS(STR(?cpv), "{prefix}")) }} }}')
     if filters.year is not None:
         clauses.append(f"?p mkg:publishedDate ?published . FILTER(YEAR(?published) = {int(filters.year)})")
     if filters.min_value is not None or filters.max_value is not None:

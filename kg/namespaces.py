@@ -70,7 +70,7 @@ MKG = _Vocab(
         "mainClassification", "suitableForSME", "suitableForVCSE", "deliveryRegion",
         "hasAwardCriterion", "hasDocument", "quantity",
         # money and time
-        "amount", "currency", "startDate", "endDate",
+        "amount", "amountGross", "currency", "startDate", "endDate",
         # awards and contracts
         "awardDate", "supplier", "awardsLot", "awardId", "contractId", "dateSigned",
         # organisations
@@ -112,6 +112,12 @@ GRAPH_ORG_LINKS = NamedNode(ID + "graph/organisation-links")
 
 MISSION_IDS: tuple[str, ...] = ("growth", "clean-energy", "safer-streets", "opportunity", "health")
 CPV_SCHEME = NamedNode(ID + "scheme/cpv")
+
+# Where a process states CPV codes and delivery regions (property paths from the process): its tender, the
+# tender's items and lots, and its awards' items (Find a Tender's award notices classify those alone).
+CPV_PATH = "(mkg:hasTender/(mkg:hasItem|mkg:hasLot)?/mkg:classification|mkg:hasAward/mkg:hasItem/mkg:classification)"
+MAIN_CPV_PATH = "(mkg:hasTender/(mkg:hasItem|mkg:hasLot)?/mkg:mainClassification|mkg:hasAward/mkg:hasItem/mkg:mainClassification)"
+REGION_PATH = "(mkg:hasTender/(mkg:hasItem|mkg:hasLot)?/mkg:deliveryRegion|mkg:hasAward/mkg:hasItem/mkg:deliveryRegion)"
 
 
 def _q(text: str) -> str:

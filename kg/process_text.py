@@ -31,6 +31,7 @@ _CPV = (
     ("?p mkg:hasTender ?t", "?t mkg:classification ?v"),
     ("?p mkg:hasTender ?t", "?t mkg:hasItem ?x", "?x mkg:classification ?v"),
     ("?p mkg:hasTender ?t", "?t mkg:hasLot ?x", "?x mkg:classification ?v"),
+    ("?p mkg:hasAward ?a", "?a mkg:hasItem ?x", "?x mkg:classification ?v"),
 )
 _EXTRA = (
     ("?p mkg:hasTender ?t", "?t mkg:hasItem ?x", "?x dcterms:description ?v"),

@@ -15,7 +15,7 @@ from pyoxigraph import Literal, NamedNode
 
 from kg.errors import NotFound
 from kg.identity import normalise_name, parse_identifier
-from kg.namespaces import GRAPH_CPV, GRAPH_ORG_LINKS
+from kg.namespaces import GRAPH_CPV, GRAPH_ORG_LINKS, MAIN_CPV_PATH
 from kg.social_value_report import commitments_in
 from kg.store import GraphStore
 
@@ -171,7 +171,7 @@ def _money(rows: list[dict[str, Any]], amount: str = "value", currency: str = "c
 def _cpv_mix(store: GraphStore, processes: str, limit: int) -> list[dict[str, Any]]:
     query = f"""SELECT ?code (SAMPLE(?label) AS ?name) (COUNT(DISTINCT ?process) AS ?n) WHERE {{
       {{ SELECT DISTINCT ?process WHERE {{ {processes} }} }}
-      ?process mkg:hasTender/(mkg:hasLot|mkg:hasItem)?/mkg:mainClassification ?cpv .
+      ?process {MAIN_CPV_PATH} ?cpv .
       OPTIONAL {{ GRAPH <{GRAPH_CPV.value}> {{ ?cpv skos:notation ?code . OPTIONAL {{ ?cpv skos:prefLabel ?label }} }} }}
     }} GROUP BY ?code ORDER BY DESC(?n) ?code"""
     rows = store.select(query, max_rows=limit).rows

@@ -18,6 +18,7 @@ import pytest
 from ingest.build import BuildSummary, build
 from ingest.clean import clean_text, has_literal_rn
 from ingest.stages import STAGES
+from kg.namespaces import CPV_PATH
 from kg.settings import Settings
 from kg.store import open_store
 
@@ -308,3 +309,55 @@ def test_country_filter_skips_foreign_records_and_counts_them(shared_data, setti
     assert summary.releases_read == summary.releases_loaded + summary.releases_quarantined + summary.releases_skipped
     countries = {row["v"] for row in select(settings, "SELECT DISTINCT ?v WHERE { ?p mkg:country ?v }")}
     assert countries == {"GB"}
+
+
+FTS = "uk_find_a_tender_2026__samples"
+
+
+def _award_item_codes(release: dict[str, Any]) -> list[str]:
+    return [c["id"] for a in release.get("awards") or [] for i in a.get("items") or []
+            for c in [i.get("classification"), *(i.get("additionalClassifications") or [])] if c]
+
+
+def _tender_codes(release: dict[str, Any]) -> list[str]:
+    t = tender(release)
+    holders = [t, *(t.get("items") or []), *(t.get("lots") or [])]
+    return [c["id"] for h in holders for c in [h.get("classification"), *(h.get("additionalClassifications") or [])] if c]
+
+
+def test_cpv_stated_only_on_award_items_is_the_process_cpv(shared_data, settings):
+    from kg.contracts import contract_detail
+    from kg.process_text import process_texts
+
+    found = real_lines(shared_data, FTS, lambda r: bool(_award_item_codes(r)) and not _tender_codes(r))
+    build_lines(settings, [line for line, _ in found])
+    store = open_store(settings, read_only=True)
+    try:
+        texts = {t.ocid: t for t in process_texts(store, [r["ocid"] for _, r in found])}
+        for _, release in found:
+            codes = sorted(set(_award_item_codes(release)))
+            assert sorted(texts[release["ocid"]].cpv) == codes  # what alignment and search read
+            detail = contract_detail(store, release["ocid"])
+            assert sorted(c.code for c in detail.classifications) == codes
+            assert any(c.main for c in detail.classifications)  # the first additional code of each item is its main one
+    finally:
+        store.close()
+    division = _award_item_codes(found[0][1])[0][:2]
+    rows = select(settings, f"""SELECT DISTINCT ?p WHERE {{ ?p {CPV_PATH} ?c FILTER(STRSTARTS(STR(?c), "{ID}cpv/{division}")) }}""")
+    assert f"{ID}process/{found[0][1]['ocid']}" in {r["p"] for r in rows}
+
+
+def test_gross_only_values_keep_their_amount(shared_data, settings):
+    def values(r: dict[str, Any]) -> list[dict[str, Any]]:
+        t = tender(r)
+        holders = [t, *(t.get("lots") or []), *(r.get("awards") or [])]
+        return [h["value"] for h in holders if isinstance(h.get("value"), dict)]
+
+    found = real_lines(shared_data, FTS, lambda r: any("amountGross" in v for v in values(r)))
+    build_lines(settings, [line for line, _ in found])
+    rows = select(settings, "SELECT ?a ?g WHERE { ?v mkg:amount ?a OPTIONAL { ?v mkg:amountGross ?g } }")
+    stated = [v for _, r in found for v in values(r) if v.get("amountGross")]
+    assert sorted(float(r["g"]) for r in rows if r["g"] is not None) == sorted(float(v["amountGross"]) for v in stated)
+    expected = sorted(float(v["amount"]) if v.get("amount") else float(v["amountGross"]) for v in stated)
+    assert sorted(float(r["a"]) for r in rows if r["g"] is not None) == expected
+    assert any(not v.get("amount") for v in stated), "no gross-only value among the sample lines"

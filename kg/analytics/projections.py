@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from kg.analytics.scope import CPV_BASE, CPV_PATH, MISSION_BASE, OUTCOME_BASE, Scope
-from kg.namespaces import GRAPH_ORG_LINKS
+from kg.analytics.scope import CPV_BASE, MISSION_BASE, OUTCOME_BASE, Scope
+from kg.namespaces import CPV_PATH, GRAPH_ORG_LINKS
 from kg.store import GraphStore
 
 # Rows fetched per projection; a store's own max_rows setting is for interactive queries, not for these.

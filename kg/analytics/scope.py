@@ -8,15 +8,12 @@ from datetime import date
 from typing import Any
 
 from kg.errors import MissionKGError
-from kg.namespaces import ID, MISSION_IDS, slug
+from kg.namespaces import CPV_PATH, ID, MISSION_IDS, REGION_PATH, slug
 
 MISSION_BASE = f"{ID}mission/"
 OUTCOME_BASE = f"{ID}outcome/"
 CPV_BASE = f"{ID}cpv/"
 REGION_BASE = f"{ID}region/"
-# Where a process carries CPV codes and delivery regions: the tender, its items and its lots.
-CPV_PATH = "mkg:hasTender/(mkg:classification|mkg:hasItem/mkg:classification|mkg:hasLot/mkg:classification)"
-REGION_PATH = "mkg:hasTender/(mkg:deliveryRegion|mkg:hasItem/mkg:deliveryRegion|mkg:hasLot/mkg:deliveryRegion)"
 GROUPINGS = ("mission", "outcome", "cpv", "buyer", "year")
 
 
@@ -64,7 +61,7 @@ class Scope:
     Args:
         mission: slug of a mission the process advances (`mkg:advances`).
         outcome: "<mission>/<outcome>": an alignment names this outcome and the process advances its mission.
-        cpv: leading digits of a CPV code on the tender, one of its items or lots ("45", "4521").
+        cpv: leading digits of a CPV code on the tender, one of its items or lots, or an award's item ("45", "4521").
         region: slug prefix of a delivery region ("ukl" matches ITL codes ukl, ukl18; "london").
         date_from, date_to: inclusive bounds on the award date (the published date when an award has none,
             and for processes without awards).

@@ -49,6 +49,7 @@ _REGIONS = (
     "SELECT ?p ?l WHERE {{ {values} ?p mkg:hasTender ?t . ?t mkg:deliveryRegion ?r . ?r rdfs:label ?l }}",
     "SELECT ?p ?l WHERE {{ {values} ?p mkg:hasTender ?t . ?t mkg:hasLot ?x . ?x mkg:deliveryRegion ?r . ?r rdfs:label ?l }}",
     "SELECT ?p ?l WHERE {{ {values} ?p mkg:hasTender ?t . ?t mkg:hasItem ?x . ?x mkg:deliveryRegion ?r . ?r rdfs:label ?l }}",
+    "SELECT ?p ?l WHERE {{ {values} ?p mkg:hasAward ?a . ?a mkg:hasItem ?x . ?x mkg:deliveryRegion ?r . ?r rdfs:label ?l }}",
 )
 _ALIGNMENTS = f"""SELECT ?p ?m ?o ?s WHERE {{{{ {{values}} GRAPH <{_G}> {{{{ ?a mkg:alignedProcess ?p ; mkg:mission ?m ; mkg:score ?s
   OPTIONAL {{{{ ?a mkg:outcome ?o }}}} }}}} }}}}"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _NAMES = {
@@ -60,10 +61,14 @@ _NAMES = {
     "JP": ("japan", "jp"),
 }
 _LOOKUP = {name: code for code, names in _NAMES.items() for name in names}
+# A UK NUTS or ITL region code ("UK", "UKL", "UKL18", "TLM50"). Other countries' codes are not read: "SE1" or
+# "DE22" in a region field is as likely a British postcode district as a Swedish or German region.
+_UK_REGION = re.compile(r"(?:UK|TL)(?:[C-N][0-9A-Z]{0,2})?")
 
 
 def country_code(address: Any) -> str | None:
-    """Two-letter code of an OCDS address's country (`country` or `countryName`), or None when unknown."""
+    """Two-letter code of an OCDS address's country (`country` or `countryName`, else GB for a UK NUTS or ITL
+    `region` code, which is all Sell2Wales and Public Contracts Scotland give), or None when unknown."""
     if not isinstance(address, dict):
         return None
     for key in ("country", "countryName"):
@@ -74,7 +79,8 @@ def country_code(address: Any) -> str | None:
                 return _LOOKUP[text]
             if len(text) == 2 and text.isalpha():
                 return text.upper()
-    return None
+    region = address.get("region")
+    return "GB" if isinstance(region, str) and _UK_REGION.fullmatch(region.strip()) else None
 
 
 def country_stated(address: Any) -> bool:

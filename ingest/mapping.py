@@ -8,7 +8,7 @@ text always parses. `Mapped.quads` still gives pyoxigraph quads for callers that
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -68,6 +68,9 @@ class Mapped:
 def _org_node(identifier: tuple[str, str] | None, name: str | None) -> str | None:
     node = org_iri(identifier, name)
     return None if node is None else str(node)
+
+
+_PLACE_MAX = 60  # characters: the longest place names in the notices ("Conwy, Denbighshire & Gwynedd") are half that
 
 
 @lru_cache(maxsize=20_000)
@@ -251,12 +254,19 @@ def _describe_organisation(w: _Writer, org: dict[str, Any]) -> str | None:
     return node
 
 
+def _place_name(w: _Writer, description: object) -> str | None:
+    """A free-text delivery location as a region when it is a place name ("Carmarthenshire", "Pan-Wales"), not a
+    postal address over several lines nor a sentence (Public Contracts Scotland and Sell2Wales write all three)."""
+    text = clean_text(description, literal_rn=w.literal_rn)
+    return text if text and "\n" not in text and len(text) <= _PLACE_MAX else None
+
+
 def _regions(w: _Writer, owner: str, holder: dict[str, Any]) -> None:
     addresses = [*(holder.get("deliveryAddresses") or []), holder.get("deliveryAddress"), holder.get("deliveryLocation")]
     for address in addresses:
         if not isinstance(address, dict):
             continue
-        region = clean_text(address.get("region") or address.get("description"))
+        region = clean_text(address.get("region")) or _place_name(w, address.get("description"))
         if region:
             node = _region_node(region)
             w.add(owner, M.deliveryRegion, node)
@@ -312,6 +322,20 @@ def _items(w: _Writer, process: str, owner: str, items: object) -> None:
                 w.add(item_node, M.hasLot, child(process, "tender", "lot", item["relatedLot"]))
 
 
+_SUITABILITY = (("sme", M.suitableForSME), ("vcse", M.suitableForVCSE))
+
+
+def _suitable(holder: dict[str, Any], key: str, lots: Sequence[dict[str, Any]] = ()) -> bool | None:
+    """Whether a tender or lot is marked suitable for SMEs or VCSEs (`key`); a tender that does not say is
+    suitable when one of its lots is (Find a Tender marks lots), unsuitable when those that say all say not."""
+    stated = holder.get("suitability")
+    value = stated.get(key) if isinstance(stated, dict) else None
+    if isinstance(value, bool) or not lots:
+        return value if isinstance(value, bool) else None
+    by_lot = [flag for flag in (_suitable(lot, key) for lot in lots) if flag is not None]
+    return any(by_lot) if by_lot else None
+
+
 def _tender(w: _Writer, process: str, release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> None:
     tender = release.get("tender")
     if not isinstance(tender, dict):
@@ -330,9 +354,9 @@ def _tender(w: _Writer, process: str, release: dict[str, Any], parties: dict[str
     period = tender.get("tenderPeriod")
     if isinstance(period, dict):
         w.add(node, M.submissionDeadline, dt(period.get("endDate")))
-    suitability = tender.get("suitability") if isinstance(tender.get("suitability"), dict) else {}
-    w.flag(node, M.suitableForSME, suitability.get("sme"))
-    w.flag(node, M.suitableForVCSE, suitability.get("vcse"))
+    lots = [lot for lot in tender.get("lots") or [] if isinstance(lot, dict)]
+    for key, prop in _SUITABILITY:
+        w.flag(node, prop, _suitable(tender, key, lots))
     w.classifications(node, tender)
     _regions(w, node, tender)
     _criteria(w, node, tender.get("awardCriteria"))
@@ -347,6 +371,8 @@ def _tender(w: _Writer, process: str, release: dict[str, Any], parties: dict[str
             w.text(lot_node, DC.description, lot.get("description"))
             w.text(lot_node, M.status, lot.get("status"))
             w.money(lot_node, M.value, lot.get("value"), "value")
+            for key, prop in _SUITABILITY:
+                w.flag(lot_node, prop, _suitable(lot, key))
             w.period(lot_node, M.contractPeriod, lot.get("contractPeriod"), "contractPeriod")
             w.classifications(lot_node, lot)
             _regions(w, lot_node, lot)
@@ -395,6 +421,7 @@ def _awards(w: _Writer, process: str, release: dict[str, Any], parties: dict[str
         w.add(node, M.dateSigned, dt(contract.get("dateSigned")))
         if contract.get("awardID") not in (None, ""):
             w.add(node, PR.wasDerivedFrom, child(process, "award", contract["awardID"]))
+        _documents(w, node, contract.get("documents"), "document")
 
 
 def _parties(w: _Writer, process: str, release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> str | None:

@@ -102,9 +102,11 @@ class Staging:
         return self.db.execute("SELECT COUNT(*) FROM processes").fetchone()[0]
 
     def conflicts(self) -> int:
-        """Releases sharing an OCID, id and date with different content (all kept, none overwritten)."""
+        """Releases sharing an OCID, id and date with different content (all kept, none overwritten); releases
+        without an id (a Public Contracts Scotland notice and its correction) share none."""
         return self.db.execute(
-            "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM releases GROUP BY ocid, release_id, date HAVING n > 1)"
+            "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM releases WHERE release_id != '' "
+            "GROUP BY ocid, release_id, date HAVING n > 1)"
         ).fetchone()[0]
 
     def close(self) -> None:

@@ -198,3 +198,21 @@ def test_mapped_quads_match_the_nquads_text():
         assert len(lines) == len(set(lines)) == len(mapped.quads)  # each statement once
         assert {str(q) + " ." for q in mapped.quads} == set(lines)
         assert {q.graph_name for q in mapped.quads} == {process_graph(release["ocid"])}  # only its own graph
+
+
+def test_procurement_act_lots_contracts_and_releases_without_id(settings):
+    """Invented notices in the Find a Tender and Public Contracts Scotland shapes (none of the real files has these)."""
+    summary = ingest(settings, "procurement_act.jsonl")
+    assert (summary.releases_loaded, summary.release_conflicts) == (4, 0)  # no id: the correction is no conflict
+    p1, p2 = f"<{ID}process/ocds-mkgpa-001>", f"<{ID}process/ocds-mkgpa-002>"
+    lots = select(settings, f"SELECT ?t ?sme ?vcse WHERE {{ {p1} mkg:hasTender/mkg:hasLot ?l . ?l dcterms:title ?t ; "
+                            "mkg:suitableForSME ?sme ; mkg:suitableForVCSE ?vcse }")
+    assert sorted((r["t"], r["sme"], r["vcse"]) for r in lots) == [("North", True, False), ("South", False, False)]
+    [tender] = select(settings, f"SELECT ?sme ?vcse WHERE {{ {p1} mkg:hasTender ?t . ?t mkg:suitableForSME ?sme ; mkg:suitableForVCSE ?vcse }}")
+    assert tender == {"sme": True, "vcse": False}  # suitable when a lot is; not when no lot is
+    assert values(settings, f"SELECT ?v WHERE {{ {p1} mkg:hasContract/mkg:hasDocument/mkg:url ?v }}") == [
+        "https://www.find-tender.service.gov.uk/Notice/000002-2026"]
+    assert values(settings, f"SELECT ?v WHERE {{ {p1} mkg:country ?v }}") == ["GB"]  # from the buyer's NUTS region
+    assert values(settings, f"SELECT ?v WHERE {{ {p2} mkg:hasTender/mkg:hasItem/mkg:deliveryRegion/rdfs:label ?v }}") == [
+        "Carmarthenshire"]  # a postal address over several lines is no region
+    assert values(settings, f"SELECT ?v WHERE {{ {p2} dcterms:title ?v }}") == ["Grit bins (corrected)"]

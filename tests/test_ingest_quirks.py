@@ -361,3 +361,25 @@ def test_gross_only_values_keep_their_amount(shared_data, settings):
     expected = sorted(float(v["amount"]) if v.get("amount") else float(v["amountGross"]) for v in stated)
     assert sorted(float(r["a"]) for r in rows if r["g"] is not None) == expected
     assert any(not v.get("amount") for v in stated), "no gross-only value among the sample lines"
+
+
+def test_countries_from_uk_region_codes_and_places_from_delivery_locations(shared_data, settings):
+    def buyer_address(r: dict[str, Any]) -> dict[str, Any]:
+        ids = {(r.get("buyer") or {}).get("id")}
+        party = next((p for p in r.get("parties") or [] if p.get("id") in ids or "buyer" in (p.get("roles") or [])), {})
+        return party.get("address") or (r.get("buyer") or {}).get("address") or {}
+
+    def locations(r: dict[str, Any]) -> list[str]:
+        return [i["deliveryLocation"]["description"] for i in tender(r).get("items") or []
+                if isinstance(i.get("deliveryLocation"), dict) and i["deliveryLocation"].get("description")]
+
+    coded = real_lines(shared_data, SELL2WALES, lambda r: str(buyer_address(r).get("region", "")).startswith("UK")
+                       and not buyer_address(r).get("country") and not buyer_address(r).get("countryName"))
+    placed = real_lines(shared_data, SELL2WALES, lambda r: bool(locations(r)))
+    build_lines(settings, [line for line, _ in {r["ocid"]: (line, r) for line, r in coded + placed}.values()])
+    countries = by_ocid(settings, "SELECT ?ocid ?v WHERE { ?p mkg:ocid ?ocid ; mkg:country ?v }")
+    assert {r["ocid"]: countries.get(r["ocid"]) for _, r in coded} == {r["ocid"]: "GB" for _, r in coded}
+    labels = {row["v"] for row in select(settings, "SELECT DISTINCT ?v WHERE { ?x mkg:deliveryRegion/rdfs:label ?v }")}
+    short = {clean_text(text) for _, r in placed for text in locations(r) if len(text) <= 60 and "\n" not in text}
+    assert short and short <= labels  # place names ("Carmarthenshire", "Pan-Wales") are regions
+    assert all(len(label) <= 60 and "\n" not in label for label in labels)  # sentences and addresses are not

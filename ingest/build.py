@@ -74,7 +74,7 @@ def _stage(
         elif country and _buyer_country(item.release, country_code) not in (None, country):
             summary.releases_skipped += 1
         else:
-            staging.add(item.release, where.source, where.line, where.pointer)
+            staging.add(item.release, where.source, where.line, where.pointer, linked=item.linked)
             summary.releases_loaded += 1
         if summary.releases_read % STAGE_BATCH == 0:
             summary.releases_duplicate += staging.commit()

@@ -65,11 +65,13 @@ class Located:
 
 @dataclass(frozen=True, slots=True)
 class SourceRelease:
-    """An OCDS release read from the input; `kind` says if it was a record's compiledRelease."""
+    """An OCDS release read from the input; `kind` says if it was a record's compiledRelease, and `linked` holds
+    (url, date, tags) of each release its record only links to: the history that compiledRelease stands for."""
 
     release: dict[str, Any]
     where: Located
     kind: Literal["release", "compiledRelease"]
+    linked: tuple[tuple[str, str | None, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,8 +329,9 @@ def _record(record: Any, source: str, line: int | None, pointer: str | None) -> 
         for index, release in embedded:
             yield _check(release, Located(source, line, _join(pointer, f"releases/{index}")), "release")
     elif isinstance(record.get("compiledRelease"), dict):
+        linked = tuple(_linked(release) for release in releases if _is_linked(release))
         yield _check(
-            record["compiledRelease"], Located(source, line, _join(pointer, "compiledRelease")), "compiledRelease"
+            record["compiledRelease"], Located(source, line, _join(pointer, "compiledRelease")), "compiledRelease", linked
         )
     else:
         has = "only linked releases" if releases else "no releases"
@@ -341,12 +344,19 @@ def _is_linked(release: Any) -> bool:
     return isinstance(release, dict) and "url" in release and "id" not in release and "ocid" not in release
 
 
-def _check(value: Any, where: Located, kind: Literal["release", "compiledRelease"]) -> Item:
+def _linked(release: dict[str, Any]) -> tuple[str, str | None, tuple[str, ...]]:
+    """(url, date, tags) of a linked release, as far as it states them."""
+    date, tags = release.get("date"), release.get("tag")
+    tags = tags if isinstance(tags, list) else [tags] if tags else []
+    return str(release["url"]), date if isinstance(date, str) else None, tuple(str(tag) for tag in tags)
+
+
+def _check(value: Any, where: Located, kind: Literal["release", "compiledRelease"], linked: tuple = ()) -> Item:
     """Accept an object with a non-empty string ocid; reject anything else with its reason."""
     if isinstance(value, dict):
         ocid = value.get("ocid")
         if isinstance(ocid, str) and ocid.strip():
-            return SourceRelease(value, where, kind)
+            return SourceRelease(value, where, kind, linked)
         if value.keys() & _RELEASE_KEYS:
             detail = (
                 f"release {value.get('id')!r} has no ocid" if ocid is None else f"release has an unusable ocid {ocid!r}"

@@ -23,6 +23,11 @@ CREATE TABLE IF NOT EXISTS releases (
     source TEXT, line INTEGER, pointer TEXT, body BLOB NOT NULL, seq INTEGER NOT NULL,
     PRIMARY KEY (ocid, hash)
 ) WITHOUT ROWID;
+-- The releases a record only links to (url, date, tags), staged with the compiledRelease that stands for them.
+CREATE TABLE IF NOT EXISTS linked_releases (
+    ocid TEXT NOT NULL, hash TEXT NOT NULL, position INTEGER NOT NULL, url TEXT NOT NULL, date TEXT, tags TEXT,
+    PRIMARY KEY (ocid, hash, position)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS processes (ocid TEXT PRIMARY KEY, state INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS processes_state ON processes (state);
 """
@@ -49,17 +54,27 @@ class Staging:
         self.db.executescript(_SCHEMA)
         self._seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM releases").fetchone()[0]
         self._pending: list[tuple[Any, ...]] = []
+        self._pending_linked: list[tuple[Any, ...]] = []
 
-    def add(self, release: dict[str, Any], source: str, line: int | None, pointer: str | None) -> None:
-        """Queue a release for staging; identical releases are stored once."""
+    def add(
+        self, release: dict[str, Any], source: str, line: int | None, pointer: str | None,
+        linked: Sequence[tuple[str, str | None, Sequence[str]]] = (),
+    ) -> None:
+        """Queue a release for staging; identical releases are stored once. `linked`: (url, date, tags) of the
+        releases a record's compiledRelease stands for, which become its history."""
         body = orjson.dumps(release, option=orjson.OPT_SORT_KEYS)
+        digest = release_hash(body)
         self._seq += 1
         tags = release.get("tag")
         self._pending.append((
-            release["ocid"], release_hash(body), str(release.get("id") or ""), release.get("date"),
+            release["ocid"], digest, str(release.get("id") or ""), release.get("date"),
             orjson.dumps(tags if isinstance(tags, list) else [tags] if tags else []).decode(),
             source, line, pointer, body, self._seq,
         ))
+        self._pending_linked.extend(
+            (release["ocid"], digest, position, url, date, orjson.dumps(list(tags)).decode())
+            for position, (url, date, tags) in enumerate(linked)
+        )
 
     def commit(self) -> int:
         """Write queued releases and mark their OCIDs dirty; returns how many were already staged."""
@@ -79,8 +94,10 @@ class Staging:
                 "INSERT INTO processes VALUES (?, 0) ON CONFLICT(ocid) DO UPDATE SET state = MIN(state, 1)",
                 [(ocid,) for ocid in changed],
             )
+            self.db.executemany("INSERT OR IGNORE INTO linked_releases VALUES (?,?,?,?,?,?)", self._pending_linked)
         duplicates = len(self._pending) - added
         self._pending.clear()
+        self._pending_linked.clear()
         return duplicates
 
     def dirty(self) -> list[tuple[str, int]]:
@@ -123,20 +140,28 @@ def open_reader(path: Path) -> sqlite3.Connection:
 def releases_for(
     db: sqlite3.Connection, ocids: Sequence[str]
 ) -> Iterator[tuple[str, list[dict[str, Any]], list[tuple[Any, ...]]]]:
-    """For each OCID: its releases (in the order they were read) and their provenance rows."""
+    """For each OCID: its releases (in the order they were read) and their provenance rows (a compiledRelease's
+    are those of the releases its record linked to, when it listed them)."""
     placeholders = ",".join("?" * len(ocids))
+    linked: dict[tuple[str, str], list[tuple[str, str | None, str]]] = {}
+    for ocid, digest, url, date, tags in db.execute(
+        f"SELECT ocid, hash, url, date, tags FROM linked_releases WHERE ocid IN ({placeholders}) ORDER BY ocid, hash, position",
+        list(ocids),
+    ):
+        linked.setdefault((ocid, digest), []).append((url, date, tags))
     rows = db.execute(
-        "SELECT ocid, body, release_id, date, tags, source, line FROM releases "
+        "SELECT ocid, hash, body, release_id, date, tags, source, line FROM releases "
         f"WHERE ocid IN ({placeholders}) ORDER BY ocid, seq",
         list(ocids),
     )
     current, bodies, infos = None, [], []
-    for ocid, body, release_id, date, tags, source, line in rows:
+    for ocid, digest, body, release_id, date, tags, source, line in rows:
         if ocid != current and current is not None:
             yield current, bodies, infos
             bodies, infos = [], []
         current = ocid
         bodies.append(orjson.loads(body))
-        infos.append((release_id, date, tuple(orjson.loads(tags)), source, line))
+        for shown_id, shown_date, shown_tags in linked.get((ocid, digest)) or [(release_id, date, tags)]:
+            infos.append((shown_id, shown_date, tuple(orjson.loads(shown_tags)), source, line))
     if current is not None:
         yield current, bodies, infos

@@ -216,3 +216,14 @@ def test_procurement_act_lots_contracts_and_releases_without_id(settings):
     assert values(settings, f"SELECT ?v WHERE {{ {p2} mkg:hasTender/mkg:hasItem/mkg:deliveryRegion/rdfs:label ?v }}") == [
         "Carmarthenshire"]  # a postal address over several lines is no region
     assert values(settings, f"SELECT ?v WHERE {{ {p2} dcterms:title ?v }}") == ["Grit bins (corrected)"]
+
+
+def test_a_compiled_release_keeps_the_history_its_record_links_to(settings):
+    build(settings, [str(FIXTURES.parent / "readers" / "record_package.json")], skip_stages=ALL_STAGES)
+    process = f"<{ID}process/ocds-abc-011>"
+    [row] = select(settings, f"""SELECT ?id ?date ?tag ?published WHERE {{ {process} mkg:hasRelease ?r ; mkg:publishedDate ?published .
+        ?r mkg:releaseId ?id ; mkg:releaseDate ?date ; mkg:releaseTag ?tag }}""")
+    assert row["id"] == "https://example.org/releases/011-1.json" and row["tag"] == "tender"
+    assert str(row["date"]).startswith("2024-03-01") and str(row["published"]).startswith("2024-03-01")
+    # a compiledRelease whose record lists nothing stands for itself
+    assert values(settings, f"SELECT ?v WHERE {{ <{ID}process/ocds-abc-013> mkg:hasRelease/mkg:releaseId ?v }}") == ["013-compiled"]

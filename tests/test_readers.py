@@ -81,6 +81,9 @@ def test_record_package_yields_embedded_releases_then_compiled_release_then_reje
         "013-compiled",
     ]
     assert "'ocds-abc-012' has only linked releases and no compiledRelease" in items[3].detail
+    # what a compiledRelease stands for: the releases its record links to
+    assert items[2].linked == (("https://example.org/releases/011-1.json", "2024-03-01T00:00:00Z", ("tender",)),)
+    assert items[4].linked == ()
     assert '"ocid": "ocds-abc-012"' in items[3].raw
 
 

@@ -144,7 +144,8 @@ class OrganisationRef(BaseModel):
 
 
 class Classification(BaseModel):
-    """A CPV code of the tender."""
+    """A CPV code of the process: of its tender, a lot, an item or an award's item; `main` marks the tender's main
+    code (each lot's and item's when the tender states none)."""
 
     code: str = Field(examples=["72000000"])
     label: str | None = Field(examples=["IT services: consulting, software development, Internet and support"])

@@ -23,18 +23,24 @@ from kg.outcomes import Outcome
 from kg.passages import Tokenizer, sentences, split_many
 from kg.process_text import ProcessText
 
-# Declared buyer priors: kinds of public body whose purchases lean towards one mission. Weak evidence on
-# their own (rubric rule 1), so they enter as one feature among several.
+# Declared buyer priors: kinds of public body whose purchases lean towards one mission, in all four nations (Scottish,
+# Welsh and Northern Irish bodies are named apart where their names differ). Weak evidence on their own (rubric
+# rule 1), so they enter as one feature among several.
 BUYER_PATTERNS: dict[str, re.Pattern[str]] = {
-    "growth": re.compile(r"\b(homes england|housing association|transport for|highways?|network rail|combined authority|"
-                         r"development corporation|growth hub|local enterprise partnership|water (services|ltd|limited|plc))\b", re.IGNORECASE),
+    "growth": re.compile(r"\b(homes england|housing association|transport for|transport scotland|highways?|network rail|hs2|"
+                         r"combined authority|development corporation|growth hub|local enterprise partnership|"
+                         r"(scottish|highlands and islands|south of scotland) enterprise|development bank of wales|"
+                         r"british business bank|innovate uk|scottish futures trust|"
+                         r"water (services|ltd|limited|plc)|(scottish|welsh|northern ireland) water|d[wŵ]r cymru)\b", re.IGNORECASE),
     "clean-energy": re.compile(r"\b(energy|net zero|carbon trust|great british energy|nuclear decommissioning)\b", re.IGNORECASE),
     "safer-streets": re.compile(r"\b(police|constabulary|crime commissioner|probation|prisons?|hmpps|courts?|tribunals?|"
-                                r"ministry of justice|youth justice|home office|crown prosecution|national crime agency)\b", re.IGNORECASE),
+                                r"ministry of justice|youth justice|home office|crown prosecution|national crime agency|"
+                                r"crown office|procurator fiscal|department of justice)\b", re.IGNORECASE),
     "opportunity": re.compile(r"\b(school|academy|academies|college|education|learning trust|multi academy|nursery|"
                               r"department for education|children'?s services)\b", re.IGNORECASE),
     "health": re.compile(r"\b(nhs|hospitals?|health|clinical commissioning|integrated care|ambulance|"
-                         r"healthcare|care trust|public health|nhs supply chain|medical)\b", re.IGNORECASE),
+                         r"healthcare|care trust|public health|nhs supply chain|medical|hospices?|"
+                         r"business services organisation)\b", re.IGNORECASE),
 }
 FEATURES_PER_MISSION = ("sim_best", "sim_title", "sim_margin", "cpv", "buyer", "phrases")
 SIGNAL_COLUMNS = len(MISSION_IDS) * len(FEATURES_PER_MISSION)  # the model input starts with these, then the embeddings

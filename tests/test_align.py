@@ -12,7 +12,7 @@ import pytest
 
 from kg.align import Aligner, feature_matrix
 from kg.align_eval import load_gold, metrics
-from kg.align_features import SIGNAL_COLUMNS
+from kg.align_features import BUYER_PATTERNS, SIGNAL_COLUMNS
 from kg.align_model import CLASSES, load_model
 from kg.alignment_report import alignment_rows, explain
 from kg.errors import InputError, NotFound
@@ -217,3 +217,20 @@ def test_warm_realign_embeds_nothing_and_scores_the_same(aligned_settings: Setti
     assert figures["embedded"] == 0 and figures["processes"] > 300
     again = OxigraphStore(aligned_settings.store_dir, read_only=True)
     assert {row["ocid"]: row for row in alignment_rows(again)} == rows
+
+
+@pytest.mark.parametrize(("buyer", "mission"), [
+    ("Transport Scotland", "growth"), ("Dŵr Cymru Welsh Water", "growth"), ("Highlands and Islands Enterprise", "growth"),
+    ("Police Service of Northern Ireland", "safer-streets"), ("Crown Office and Procurator Fiscal Service", "safer-streets"),
+    ("NHS Greater Glasgow and Clyde", "health"), ("Betsi Cadwaladr University Health Board", "health"),
+    ("Education Authority", "opportunity"), ("Energy Saving Trust", "clean-energy"),
+    ("Scottish Courts and Tribunals Service", "safer-streets"),
+])
+def test_buyer_priors_know_the_bodies_of_all_four_nations(buyer, mission):
+    """Held-out notices come from publishers we have no files of: priors name bodies, not our publishers' buyers."""
+    assert [m for m, pattern in BUYER_PATTERNS.items() if pattern.search(buyer)] == [mission]
+
+
+def test_buyer_priors_leave_general_bodies_alone():
+    for buyer in ("Aberdeenshire Council", "Crown Commercial Service", "Scottish Government", "Welsh Government"):
+        assert not any(pattern.search(buyer) for pattern in BUYER_PATTERNS.values()), buyer

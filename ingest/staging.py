@@ -61,9 +61,10 @@ class Staging:
         linked: Sequence[tuple[str, str | None, Sequence[str]]] = (),
     ) -> None:
         """Queue a release for staging; identical releases are stored once. `linked`: (url, date, tags) of the
-        releases a record's compiledRelease stands for, which become its history."""
+        releases a record's compiledRelease stands for, which become its history; they are part of its identity,
+        so the same compiledRelease listed with other releases is staged anew and its process remapped."""
         body = orjson.dumps(release, option=orjson.OPT_SORT_KEYS)
-        digest = release_hash(body)
+        digest = release_hash(body + orjson.dumps([list(entry) for entry in linked]) if linked else body)
         self._seq += 1
         tags = release.get("tag")
         self._pending.append((
@@ -141,7 +142,8 @@ def releases_for(
     db: sqlite3.Connection, ocids: Sequence[str]
 ) -> Iterator[tuple[str, list[dict[str, Any]], list[tuple[Any, ...]]]]:
     """For each OCID: its releases (in the order they were read) and their provenance rows (a compiledRelease's
-    are those of the releases its record linked to, when it listed them)."""
+    are those of the releases its record linked to, when it listed them: each linked release once, however many
+    versions of the record listed it)."""
     placeholders = ",".join("?" * len(ocids))
     linked: dict[tuple[str, str], list[tuple[str, str | None, str]]] = {}
     for ocid, digest, url, date, tags in db.execute(
@@ -154,14 +156,20 @@ def releases_for(
         f"WHERE ocid IN ({placeholders}) ORDER BY ocid, seq",
         list(ocids),
     )
-    current, bodies, infos = None, [], []
+    current, bodies, infos, shown = None, [], [], set()
     for ocid, digest, body, release_id, date, tags, source, line in rows:
         if ocid != current and current is not None:
             yield current, bodies, infos
-            bodies, infos = [], []
+            bodies, infos, shown = [], [], set()
         current = ocid
         bodies.append(orjson.loads(body))
-        for shown_id, shown_date, shown_tags in linked.get((ocid, digest)) or [(release_id, date, tags)]:
-            infos.append((shown_id, shown_date, tuple(orjson.loads(shown_tags)), source, line))
+        links = linked.get((ocid, digest))
+        if links is None:
+            infos.append((release_id, date, tuple(orjson.loads(tags)), source, line))
+            continue
+        for url, linked_date, linked_tags in links:
+            if url not in shown:
+                shown.add(url)
+                infos.append((url, linked_date, tuple(orjson.loads(linked_tags)), source, line))
     if current is not None:
         yield current, bodies, infos

@@ -15,7 +15,7 @@ from pyoxigraph import Quad, RdfFormat, parse
 
 from ingest.clean import clean_text
 from ingest.terms import FALSE, TRUE, XSD_TYPE, Terms, child, dt, lit
-from ingest.validate import parse_amount
+from ingest.validate import MAX_AMOUNT, parse_amount
 from kg.cpv import normalise_cpv
 from kg.namespaces import DCTERMS, ID, MKG, PROV, RDF_TYPE, RDFS_LABEL
 
@@ -84,23 +84,26 @@ class Writer:
         """A MonetaryValue node; 0 is how several publishers say 'not stated', so it is left out.
 
         The amount is the net one when the notice states it, else the gross (Find a Tender's award notices may
-        give only `amountGross`, VAT included), which is also kept as mkg:amountGross whenever stated.
+        give only `amountGross`, VAT included; then mkg:amountIsGross says so). A stated gross amount is also
+        kept as mkg:amountGross, unless it is not a real one (validation checks `amount` only, so a bad gross
+        amount is dropped, not the release).
         """
         if not isinstance(value, dict):
             return
         gross = parse_amount(value.get("amountGross"))
-        gross = gross if gross is not None and gross > 0 else None
+        gross = gross if gross is not None and 0 < gross <= MAX_AMOUNT else None
         amount = parse_amount(value.get("amount", value.get("value")))
-        if amount is None or amount <= 0:
-            amount = gross
-        if amount is None:
+        net = amount is not None and amount > 0
+        if not net and gross is None:
             return
         node = child(owner, name)
         self.add(owner, p, node)
         self.add(node, TYPE, M.MonetaryValue)
-        self.add(node, M.amount, f'"{amount:.2f}"{XSD_TYPE["decimal"]}')
+        self.add(node, M.amount, f'"{amount if net else gross:.2f}"{XSD_TYPE["decimal"]}')
         if gross is not None:
             self.add(node, M.amountGross, f'"{gross:.2f}"{XSD_TYPE["decimal"]}')
+        if not net:
+            self.add(node, M.amountIsGross, TRUE)
         currency = value.get("currency")
         if isinstance(currency, str) and len(currency.strip()) == 3:
             self.add(node, M.currency, lit(currency.strip().upper()))
@@ -121,8 +124,8 @@ class Writer:
     def classifications(self, owner: str, holder: dict[str, Any]) -> str | None:
         """Link CPV codes of a tender, lot or item; returns the main code when there is one.
 
-        The main code is `classification`'s; a holder without one (Find a Tender's items list their CPV codes
-        in `additionalClassifications` alone) has the first of those as its main code.
+        The main code is the first CPV code found: `classification`'s, else (Find a Tender's items list their CPV
+        codes in `additionalClassifications` alone) the first of those.
         """
         main = None
         for entry in [holder.get("classification"), *(holder.get("additionalClassifications") or [])]:

@@ -7,8 +7,7 @@ from datetime import datetime
 from typing import Any
 
 _DATE_KEYS = frozenset({"date", "startDate", "endDate", "dateSigned", "datePublished", "dateModified", "maxExtentDate"})
-_AMOUNT_KEYS = frozenset({"amount", "amountGross"})
-_CHECKED = _DATE_KEYS | _AMOUNT_KEYS
+_CHECKED = _DATE_KEYS | {"amount"}
 MIN_YEAR, MAX_YEAR = 1900, 2199
 MAX_AMOUNT = 1e12  # £1 trillion: above any real UK contract, below obvious unit errors
 
@@ -44,7 +43,7 @@ def _value_problem(key: str, value: Any) -> tuple[str, str] | None:
     if key in _DATE_KEYS:
         if parse_date(value) is None:
             return "impossible-date", f"{value!r} is not a date between {MIN_YEAR} and {MAX_YEAR}"
-    elif key in _AMOUNT_KEYS:
+    elif key == "amount":
         amount = parse_amount(value)
         if amount is None or math.isnan(amount):
             return "invalid-value", f"{value!r} is not a number"

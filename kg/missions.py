@@ -247,7 +247,8 @@ def _filter_clauses(mission_id: str, filters: ContractFilters) -> tuple[str, str
         if not _CPV.fullmatch(filters.cpv):
             raise QueryError(f"cpv must be 2 to 8 digits of a CPV code; got {filters.cpv!r}")
         prefix = ID + "cpv/" + filters.cpv
-        clauses.append(f'{{ SELECT DISTINCT ?p WHERE {{ ?p {CPV_PATH} ?cpv . FILTER(STRSTARTS(STR(?cpv), "{prefix}")) }} }}')
+        # Tested per aligned process: a subquery over every process's CPV paths costs several times more.
+        clauses.append(f'FILTER EXISTS {{ ?p {CPV_PATH} ?cpv FILTER(STRSTARTS(STR(?cpv), "{prefix}")) }}')
     if filters.year is not None:
         clauses.append(f"?p mkg:publishedDate ?published . FILTER(YEAR(?published) = {int(filters.year)})")
     if filters.min_value is not None or filters.max_value is not None:

@@ -70,7 +70,7 @@ MKG = _Vocab(
         "mainClassification", "suitableForSME", "suitableForVCSE", "deliveryRegion",
         "hasAwardCriterion", "hasDocument", "quantity",
         # money and time
-        "amount", "amountGross", "currency", "startDate", "endDate",
+        "amount", "amountGross", "amountIsGross", "currency", "startDate", "endDate",
         # awards and contracts
         "awardDate", "supplier", "awardsLot", "awardId", "contractId", "dateSigned",
         # organisations

@@ -379,3 +379,18 @@ def test_serve_with_two_workers(api_settings: Settings, tmp_path: Path, store: O
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_mission_contracts_cpv_filter_sees_every_cpv_of_a_process(client: TestClient, store: OxigraphStore) -> None:
+    """A CPV code on the tender, a lot, an item or an award's item counts (Find a Tender classifies items only)."""
+    got = client.get("/api/v1/missions/growth/contracts", params={"cpv": "45", "limit": 100}).json()
+    chains = ("?p mkg:hasTender/mkg:classification ?c", "?p mkg:hasTender/mkg:hasLot/mkg:classification ?c",
+              "?p mkg:hasTender/mkg:hasItem/mkg:classification ?c", "?p mkg:hasAward/mkg:hasItem/mkg:classification ?c")
+    coded = set()
+    for chain in chains:
+        rows = store.select(f'SELECT DISTINCT ?o WHERE {{ {chain} ; mkg:ocid ?o FILTER(STRSTARTS(STR(?c), "{ID}cpv/45")) }}').rows
+        coded |= {r["o"] for r in rows}
+    aligned = {r["o"] for r in store.select(
+        f"SELECT DISTINCT ?o WHERE {{ ?a mkg:mission <{ID}mission/growth> ; mkg:alignedProcess ?p . ?p mkg:ocid ?o }}").rows}
+    assert got["total"] == len(coded & aligned) > 0
+    assert {c["ocid"] for c in got["items"]} <= coded & aligned

@@ -4,6 +4,7 @@ criteria, documents and provenance, with one IRI per organisation across process
 from __future__ import annotations
 
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -227,3 +228,35 @@ def test_a_compiled_release_keeps_the_history_its_record_links_to(settings):
     assert str(row["date"]).startswith("2024-03-01") and str(row["published"]).startswith("2024-03-01")
     # a compiledRelease whose record lists nothing stands for itself
     assert values(settings, f"SELECT ?v WHERE {{ <{ID}process/ocds-abc-013> mkg:hasRelease/mkg:releaseId ?v }}") == ["013-compiled"]
+
+
+def test_a_record_read_again_with_more_links_lists_each_release_once(settings, tmp_path):
+    def record(*links: tuple[str, str, str], title: str) -> str:
+        compiled = {"ocid": "ocds-mkgrec-001", "id": "c", "date": links[-1][1], "tag": ["compiled"], "tender": {"title": title}}
+        releases = [{"url": url, "date": date, "tag": [tag]} for url, date, tag in links]
+        return json.dumps({"records": [{"ocid": "ocds-mkgrec-001", "releases": releases, "compiledRelease": compiled}]})
+
+    r1 = ("https://example.org/r1.json", "2024-01-01T00:00:00Z", "tender")
+    r2 = ("https://example.org/r2.json", "2024-02-01T00:00:00Z", "award")
+    first, second = tmp_path / "v1.json", tmp_path / "v2.json"
+    first.write_text(record(r1, title="Grit"))
+    second.write_text(record(r1, r2, title="Grit (awarded)"))
+    build(settings, [str(first)], skip_stages=ALL_STAGES)
+    summary = build(settings, [str(second)], skip_stages=ALL_STAGES)
+    assert summary.processes_mapped == 1
+    query = f"SELECT ?v WHERE {{ <{ID}process/ocds-mkgrec-001> mkg:hasRelease/mkg:releaseId ?v }}"
+    assert values(settings, query) == [r1[0], r2[0]]
+    assert build(settings, [str(second)], skip_stages=ALL_STAGES).processes_mapped == 0  # read again: nothing new
+    second.write_text(record(r2, title="Grit (awarded)"))  # the same compiledRelease listed with other links
+    assert build(settings, [str(second)], skip_stages=ALL_STAGES).processes_mapped == 1
+    assert values(settings, query) == [r1[0], r2[0]]
+
+
+def test_a_bad_gross_amount_is_dropped_not_the_release(settings, tmp_path):
+    path = tmp_path / "gross.jsonl"
+    path.write_text(json.dumps({"ocid": "ocds-mkggross-001", "id": "1", "date": "2026-01-05T00:00:00Z", "tag": ["tender"],
+                                "tender": {"title": "Road gritting", "value": {"amount": 100, "amountGross": -5, "currency": "GBP"}}}) + "\n")
+    summary = build(settings, [str(path)], skip_stages=ALL_STAGES)
+    assert (summary.releases_loaded, summary.releases_quarantined) == (1, 0)
+    [row] = select(settings, "SELECT ?a ?g WHERE { ?v mkg:amount ?a OPTIONAL { ?v mkg:amountGross ?g } }")
+    assert (float(row["a"]), row["g"]) == (100.0, None)

@@ -355,11 +355,11 @@ def test_gross_only_values_keep_their_amount(shared_data, settings):
 
     found = real_lines(shared_data, FTS, lambda r: any("amountGross" in v for v in values(r)))
     build_lines(settings, [line for line, _ in found])
-    rows = select(settings, "SELECT ?a ?g WHERE { ?v mkg:amount ?a OPTIONAL { ?v mkg:amountGross ?g } }")
+    rows = select(settings, "SELECT ?a ?g ?is WHERE { ?v mkg:amount ?a OPTIONAL { ?v mkg:amountGross ?g } OPTIONAL { ?v mkg:amountIsGross ?is } }")
     stated = [v for _, r in found for v in values(r) if v.get("amountGross")]
     assert sorted(float(r["g"]) for r in rows if r["g"] is not None) == sorted(float(v["amountGross"]) for v in stated)
-    expected = sorted(float(v["amount"]) if v.get("amount") else float(v["amountGross"]) for v in stated)
-    assert sorted(float(r["a"]) for r in rows if r["g"] is not None) == expected
+    expected = sorted((float(v["amount"]), None) if v.get("amount") else (float(v["amountGross"]), True) for v in stated)
+    assert sorted((float(r["a"]), r["is"]) for r in rows if r["g"] is not None) == expected  # gross-only ones say so
     assert any(not v.get("amount") for v in stated), "no gross-only value among the sample lines"
 
 

@@ -63,6 +63,9 @@ class Located:
     pointer: str | None
 
 
+Linked = tuple[tuple[str, str | None, tuple[str, ...]], ...]  # (url, date, tags) of each release a record links to
+
+
 @dataclass(frozen=True, slots=True)
 class SourceRelease:
     """An OCDS release read from the input; `kind` says if it was a record's compiledRelease, and `linked` holds
@@ -71,7 +74,7 @@ class SourceRelease:
     release: dict[str, Any]
     where: Located
     kind: Literal["release", "compiledRelease"]
-    linked: tuple[tuple[str, str | None, tuple[str, ...]], ...] = ()
+    linked: Linked = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +354,7 @@ def _linked(release: dict[str, Any]) -> tuple[str, str | None, tuple[str, ...]]:
     return str(release["url"]), date if isinstance(date, str) else None, tuple(str(tag) for tag in tags)
 
 
-def _check(value: Any, where: Located, kind: Literal["release", "compiledRelease"], linked: tuple = ()) -> Item:
+def _check(value: Any, where: Located, kind: Literal["release", "compiledRelease"], linked: Linked = ()) -> Item:
     """Accept an object with a non-empty string ocid; reject anything else with its reason."""
     if isinstance(value, dict):
         ocid = value.get("ocid")

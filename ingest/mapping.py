@@ -200,6 +200,23 @@ def _awards(w: Writer, process: str, release: dict[str, Any], parties: dict[str,
         if contract.get("awardID") not in (None, ""):
             w.add(node, PR.wasDerivedFrom, child(process, "award", contract["awardID"]))
         _documents(w, node, contract.get("documents"), "document")
+        _amendments(w, node, contract.get("amendments"))
+
+
+def _amendments(w: Writer, contract: str, amendments: object) -> None:
+    """Changes to a contract (Procurement Act contract change notices): date, rationale, and the value and period
+    of the contract as amended (the UK extension's `value` and `period`)."""
+    for index, amendment in enumerate(amendments if isinstance(amendments, list) else []):
+        if not isinstance(amendment, dict):
+            continue
+        node = child(contract, "amendment", amendment.get("id", index))
+        w.add(contract, M.hasAmendment, node)
+        w.add(node, TYPE, M.Amendment)
+        w.add(node, M.amendmentDate, dt(amendment.get("date")))
+        w.text(node, DC.description, amendment.get("description"))
+        w.text(node, M.rationale, amendment.get("rationale"))
+        w.money(node, M.value, amendment.get("value"), "value")
+        w.period(node, M.contractPeriod, amendment.get("period"), "period")
 
 
 def _history(w: Writer, process: str, history: list[ReleaseInfo]) -> None:

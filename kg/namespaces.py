@@ -57,7 +57,7 @@ MKG = _Vocab(
         "ContractingProcess", "Release", "Tender", "Lot", "Item", "Award", "Contract",
         "Organisation", "Buyer", "Supplier", "Identifier", "Address", "Participation",
         "Classification", "MonetaryValue", "Period", "SocialValueCommitment", "Alignment",
-        "AlignmentRun", "Region", "AwardCriterion", "Document",
+        "AlignmentRun", "Region", "AwardCriterion", "Document", "Amendment",
         # process and release
         "ocid", "hasRelease", "releaseId", "releaseDate", "releaseTag", "sourceFile",
         "sourceLine", "hasTender", "hasAward", "hasContract", "buyer", "procuringEntity",
@@ -72,7 +72,8 @@ MKG = _Vocab(
         # money and time
         "amount", "amountGross", "amountIsGross", "currency", "startDate", "endDate",
         # awards and contracts
-        "awardDate", "supplier", "awardsLot", "awardId", "contractId", "dateSigned",
+        "awardDate", "supplier", "awardsLot", "awardId", "contractId", "dateSigned", "hasAmendment", "amendmentDate",
+        "rationale",
         # organisations
         "name", "hasIdentifier", "scheme", "identifierValue", "hasAddress", "streetAddress",
         "locality", "postalCode", "countryName", "region", "isSME", "isVCSE",

@@ -204,7 +204,7 @@ def test_mapped_quads_match_the_nquads_text():
 def test_procurement_act_lots_contracts_and_releases_without_id(settings):
     """Invented notices in the Find a Tender and Public Contracts Scotland shapes (none of the real files has these)."""
     summary = ingest(settings, "procurement_act.jsonl")
-    assert (summary.releases_loaded, summary.release_conflicts) == (4, 0)  # no id: the correction is no conflict
+    assert (summary.releases_loaded, summary.release_conflicts) == (5, 0)  # no id: the correction is no conflict
     p1, p2 = f"<{ID}process/ocds-mkgpa-001>", f"<{ID}process/ocds-mkgpa-002>"
     lots = select(settings, f"SELECT ?t ?sme ?vcse WHERE {{ {p1} mkg:hasTender/mkg:hasLot ?l . ?l dcterms:title ?t ; "
                             "mkg:suitableForSME ?sme ; mkg:suitableForVCSE ?vcse }")
@@ -217,6 +217,11 @@ def test_procurement_act_lots_contracts_and_releases_without_id(settings):
     assert values(settings, f"SELECT ?v WHERE {{ {p2} mkg:hasTender/mkg:hasItem/mkg:deliveryRegion/rdfs:label ?v }}") == [
         "Carmarthenshire"]  # a postal address over several lines is no region
     assert values(settings, f"SELECT ?v WHERE {{ {p2} dcterms:title ?v }}") == ["Grit bins (corrected)"]
+    [change] = select(settings, f"""SELECT ?signed ?amended ?end ?why WHERE {{ {p1} mkg:hasContract ?c .
+        ?c mkg:value/mkg:amount ?signed ; mkg:hasAmendment ?a . ?a mkg:value/mkg:amount ?amended ;
+        mkg:contractPeriod/mkg:endDate ?end ; mkg:rationale ?why ; mkg:amendmentDate ?when ; dcterms:description ?what }}""")
+    assert (float(change["signed"]), float(change["amended"])) == (100000.0, 150000.0)  # the contract keeps its own value
+    assert str(change["end"]).startswith("2029-06-30") and change["why"] == "Demand grew in the north of the county."
 
 
 def test_a_compiled_release_keeps_the_history_its_record_links_to(settings):

@@ -22,6 +22,7 @@ from kg.namespaces import DCTERMS, ID, MKG, PROV, RDF_TYPE, RDFS_LABEL
 M, DC, PR = Terms(MKG), Terms(DCTERMS), Terms(PROV)
 TYPE, LABEL = str(RDF_TYPE), str(RDFS_LABEL)
 _CPV_BASE = f"{ID}cpv/"
+_MAX_MONTHS = 1200  # a century: longer is a unit error (days or weeks given as months)
 
 
 @dataclass(frozen=True)
@@ -109,17 +110,23 @@ class Writer:
             self.add(node, M.currency, lit(currency.strip().upper()))
 
     def period(self, owner: str, p: str, value: object, name: str) -> None:
-        """A Period node with the real dates of an OCDS period; none when it has neither."""
+        """A Period node with the real dates of an OCDS period, its latest end with every extension (`maxExtentDate`)
+        and its length in months (`durationInMonths`, which Find a Tender may give alone); none when it states none."""
         if not isinstance(value, dict):
             return
-        start, end = dt(value.get("startDate")), dt(value.get("endDate"))
-        if start is None and end is None:
+        start, end, latest = dt(value.get("startDate")), dt(value.get("endDate")), dt(value.get("maxExtentDate"))
+        months = value.get("durationInMonths")
+        months = months if type(months) is int and 0 < months <= _MAX_MONTHS else None
+        if start is None and end is None and latest is None and months is None:
             return
         node = child(owner, name)
         self.add(owner, p, node)
         self.add(node, TYPE, M.Period)
         self.add(node, M.startDate, start)
         self.add(node, M.endDate, end)
+        self.add(node, M.maxExtentDate, latest)
+        if months is not None:
+            self.add(node, M.durationInMonths, f'"{months}"{XSD_TYPE["integer"]}')
 
     def classifications(self, owner: str, holder: dict[str, Any]) -> str | None:
         """Link CPV codes of a tender, lot or item; returns the main code when there is one.

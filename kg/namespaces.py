@@ -70,7 +70,8 @@ MKG = _Vocab(
         "mainClassification", "suitableForSME", "suitableForVCSE", "deliveryRegion",
         "hasAwardCriterion", "hasDocument", "quantity",
         # money and time
-        "amount", "amountGross", "amountIsGross", "currency", "startDate", "endDate",
+        "amount", "amountGross", "amountIsGross", "currency", "startDate", "endDate", "maxExtentDate",
+        "durationInMonths",
         # awards and contracts
         "awardDate", "supplier", "awardsLot", "awardId", "contractId", "dateSigned", "hasAmendment", "amendmentDate",
         "rationale",

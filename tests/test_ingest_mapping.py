@@ -211,6 +211,7 @@ def test_procurement_act_lots_contracts_and_releases_without_id(settings):
     assert sorted((r["t"], r["sme"], r["vcse"]) for r in lots) == [("North", True, False), ("South", False, False)]
     [tender] = select(settings, f"SELECT ?sme ?vcse WHERE {{ {p1} mkg:hasTender ?t . ?t mkg:suitableForSME ?sme ; mkg:suitableForVCSE ?vcse }}")
     assert tender == {"sme": True, "vcse": False}  # suitable when a lot is; not when no lot is
+    assert values(settings, f"SELECT ?v WHERE {{ {p1} mkg:hasTender/mkg:hasLot/mkg:contractPeriod/mkg:durationInMonths ?v }}") == [36]
     assert values(settings, f"SELECT ?v WHERE {{ {p1} mkg:hasContract/mkg:hasDocument/mkg:url ?v }}") == [
         "https://www.find-tender.service.gov.uk/Notice/000002-2026"]
     assert values(settings, f"SELECT ?v WHERE {{ {p1} mkg:country ?v }}") == ["GB"]  # from the buyer's NUTS region

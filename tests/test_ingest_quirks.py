@@ -383,3 +383,14 @@ def test_countries_from_uk_region_codes_and_places_from_delivery_locations(share
     short = {clean_text(text) for _, r in placed for text in locations(r) if len(text) <= 60 and "\n" not in text}
     assert short and short <= labels  # place names ("Carmarthenshire", "Pan-Wales") are regions
     assert all(len(label) <= 60 and "\n" not in label for label in labels)  # sentences and addresses are not
+
+
+def test_periods_keep_their_latest_extent(shared_data, settings):
+    def extents(r: dict[str, Any]) -> list[str]:
+        holders = [*(tender(r).get("lots") or []), *(r.get("awards") or [])]
+        return [h["contractPeriod"]["maxExtentDate"] for h in holders if (h.get("contractPeriod") or {}).get("maxExtentDate")]
+
+    found = real_lines(shared_data, FTS, lambda r: bool(extents(r)))
+    build_lines(settings, [line for line, _ in found])
+    rows = select(settings, "SELECT ?v WHERE { ?x mkg:contractPeriod/mkg:maxExtentDate ?v }")
+    assert sorted(str(r["v"])[:10] for r in rows) == sorted(e[:10] for _, r in found for e in extents(r))

@@ -153,12 +153,13 @@ class Classification(BaseModel):
 
 
 class Lot(BaseModel):
-    """A lot of the tender."""
+    """A lot of the tender; `tenderers`: how many bids it received, when stated."""
 
     id: str
     title: str | None
     status: str | None
     value: Money | None
+    tenderers: int | None = None
 
 
 class Award(BaseModel):
@@ -226,6 +227,7 @@ class ContractDetail(BaseModel):
     contract_period: Period | None
     suitable_for_sme: bool | None
     suitable_for_vcse: bool | None
+    number_of_tenderers: int | None = Field(None, description="How many bids the tender received, when stated (see each lot's `tenderers` too).")
     classifications: list[Classification]
     lots: list[Lot]
     awards: list[Award]

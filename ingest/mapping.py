@@ -23,6 +23,7 @@ from kg.social_value import commitment_triples, find_commitments
 __all__ = ["Mapped", "ReleaseInfo", "map_process"]
 
 _PERIODS = ("tenderPeriod", "contractPeriod", "awardPeriod", "enquiryPeriod")
+_MAX_TENDERERS = 100_000  # bids on one tender or lot; more is a data error
 
 _PLACE_MAX = 60  # characters: the longest place names in the notices ("Conwy, Denbighshire & Gwynedd") are half that
 
@@ -100,6 +101,33 @@ def _items(w: Writer, process: str, owner: str, items: object) -> None:
                 w.add(item_node, M.hasLot, child(process, "tender", "lot", item["relatedLot"]))
 
 
+def _count(value: object) -> int | None:
+    """A count of bids from a JSON number or numeric string; None if it is not a plausible one."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value if type(value) is int and 0 <= value <= _MAX_TENDERERS else None
+
+
+def _tenderers(w: Writer, tender: str, release: dict[str, Any], lots: set[str]) -> None:
+    """How many bids the tender, and each lot, received: OCDS `numberOfTenderers`, else the bid statistics'
+    "bids" measure (Find a Tender), on the lot it names, or on the tender when it names none we know."""
+    by_holder: dict[str, int] = {}
+    bids = release.get("bids")
+    statistics = bids.get("statistics") if isinstance(bids, dict) else None
+    for statistic in statistics if isinstance(statistics, list) else []:
+        if isinstance(statistic, dict) and statistic.get("measure") == "bids" and (n := _count(statistic.get("value"))) is not None:
+            lot = str(statistic.get("relatedLot"))
+            holder = child(tender, "lot", lot) if lot in lots else tender
+            by_holder[holder] = max(n, by_holder.get(holder, 0))
+    stated = _count(release["tender"].get("numberOfTenderers"))
+    if stated is not None:
+        by_holder[tender] = stated
+    for holder, n in by_holder.items():
+        w.add(holder, M.numberOfTenderers, f'"{n}"{XSD_TYPE["integer"]}')
+
+
 _SUITABILITY = (("sme", M.suitableForSME), ("vcse", M.suitableForVCSE))
 
 
@@ -140,6 +168,7 @@ def _tender(w: Writer, process: str, release: dict[str, Any], parties: dict[str,
     _criteria(w, node, tender.get("awardCriteria"))
     _documents(w, node, tender.get("documents"), "document")
     _items(w, process, node, tender.get("items"))
+    _tenderers(w, node, release, {str(lot.get("id", index)) for index, lot in enumerate(tender.get("lots") or []) if isinstance(lot, dict)})
     for index, lot in enumerate(tender.get("lots") or []):
         if isinstance(lot, dict):
             lot_node = child(node, "lot", lot.get("id", index))

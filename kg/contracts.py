@@ -54,12 +54,13 @@ class Classification:
 
 @dataclass
 class Lot:
-    """A lot of the tender."""
+    """A lot of the tender; `tenderers`: how many bids it received, when stated."""
 
     id: str
     title: str | None
     status: str | None
     value: Money | None
+    tenderers: int | None = None
 
 
 @dataclass
@@ -132,6 +133,7 @@ class ContractDetail:
     contract_period: Period | None
     suitable_for_sme: bool | None
     suitable_for_vcse: bool | None
+    number_of_tenderers: int | None
     classifications: list[Classification] = field(default_factory=list)
     lots: list[Lot] = field(default_factory=list)
     awards: list[Award] = field(default_factory=list)
@@ -246,8 +248,10 @@ def contract_detail(store: GraphStore, ocid: str) -> ContractDetail:
         buyer=g.organisation(g.one(process, MKG.buyer)), value=g.money(tender), submission_deadline=g.one(tender, MKG.submissionDeadline),
         tender_period=g.period(tender, MKG.tenderPeriod), contract_period=g.period(tender, MKG.contractPeriod),
         suitable_for_sme=g.one(tender, MKG.suitableForSME), suitable_for_vcse=g.one(tender, MKG.suitableForVCSE),
+        number_of_tenderers=g.one(tender, MKG.numberOfTenderers),
         classifications=[Classification(c.rsplit("/", 1)[-1], cpv_labels.get(c), c in main_cpv) for c in cpv_iris],
-        lots=[Lot(_slug(lot) or lot, g.one(lot, DCTERMS.title), g.one(lot, MKG.status), g.money(lot)) for lot in g.all(tender, MKG.hasLot)],
+        lots=[Lot(_slug(lot) or lot, g.one(lot, DCTERMS.title), g.one(lot, MKG.status), g.money(lot), g.one(lot, MKG.numberOfTenderers))
+              for lot in g.all(tender, MKG.hasLot)],
         awards=awards, suppliers=sorted(suppliers.values(), key=lambda s: (s.name or "", s.iri)), releases=releases,
         missions=advanced,
         alignments=sorted(

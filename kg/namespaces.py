@@ -68,7 +68,7 @@ MKG = _Vocab(
         "value", "minValue", "tenderPeriod", "contractPeriod", "awardPeriod",
         "enquiryPeriod", "submissionDeadline", "hasLot", "hasItem", "classification",
         "mainClassification", "suitableForSME", "suitableForVCSE", "deliveryRegion",
-        "hasAwardCriterion", "hasDocument", "quantity",
+        "hasAwardCriterion", "hasDocument", "quantity", "numberOfTenderers",
         # money and time
         "amount", "amountGross", "amountIsGross", "currency", "startDate", "endDate", "maxExtentDate",
         "durationInMonths",

@@ -394,3 +394,29 @@ def test_periods_keep_their_latest_extent(shared_data, settings):
     build_lines(settings, [line for line, _ in found])
     rows = select(settings, "SELECT ?v WHERE { ?x mkg:contractPeriod/mkg:maxExtentDate ?v }")
     assert sorted(str(r["v"])[:10] for r in rows) == sorted(e[:10] for _, r in found for e in extents(r))
+
+
+BLUETAIL_RAW = "uk_contracts_finder_2017-2021__mysociety_bluetail_raw"
+
+
+def test_tenderer_counts_from_number_of_tenderers_and_bid_statistics(shared_data, settings):
+    from kg.contracts import contract_detail
+
+    def stated(r: dict[str, Any]) -> bool:
+        n = tender(r).get("numberOfTenderers")
+        return type(n) is int and n >= 0
+
+    once = Counter(r["ocid"] for _, r in real_lines(shared_data, BLUETAIL_RAW, lambda r: True))
+    counted = [(line, r) for line, r in real_lines(shared_data, BLUETAIL_RAW, stated) if once[r["ocid"]] == 1][:30]
+    bids = real_lines(shared_data, FTS, lambda r: bool((r.get("bids") or {}).get("statistics")))
+    build_lines(settings, [line for line, _ in counted + bids])
+    store = open_store(settings, read_only=True)
+    try:
+        for _, release in counted:
+            assert contract_detail(store, release["ocid"]).number_of_tenderers == tender(release)["numberOfTenderers"]
+        for _, release in bids:
+            expected = {s["relatedLot"]: s["value"] for s in release["bids"]["statistics"] if s["measure"] == "bids"}
+            lots = {lot.id: lot.tenderers for lot in contract_detail(store, release["ocid"]).lots}
+            assert expected and lots == expected  # on the lot the statistic names, not finalStageBids nor SME counts
+    finally:
+        store.close()

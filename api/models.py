@@ -129,10 +129,12 @@ class Money(BaseModel):
 
 
 class Period(BaseModel):
-    """ISO 8601 start and end."""
+    """ISO 8601 start and end, the latest end with every extension, and the maximum length in months."""
 
     start: str | None = Field(examples=["2025-01-13T00:00:00Z"])
     end: str | None = Field(examples=["2029-01-12T23:59:59Z"])
+    max_extent: str | None = Field(None, examples=["2031-01-12T23:59:59Z"])
+    duration_in_months: int | None = Field(None, examples=[48])
 
 
 class OrganisationRef(BaseModel):
@@ -153,7 +155,7 @@ class Classification(BaseModel):
 
 
 class Lot(BaseModel):
-    """A lot of the tender; `tenderers`: how many bids it received, when stated."""
+    """A lot of the tender; `tenderers`: how many tenderers bid for it, when stated."""
 
     id: str
     title: str | None
@@ -227,7 +229,7 @@ class ContractDetail(BaseModel):
     contract_period: Period | None
     suitable_for_sme: bool | None
     suitable_for_vcse: bool | None
-    number_of_tenderers: int | None = Field(None, description="How many bids the tender received, when stated (see each lot's `tenderers` too).")
+    number_of_tenderers: int | None = Field(None, description="How many tenderers bid, when stated (see each lot's `tenderers` too).")
     classifications: list[Classification]
     lots: list[Lot]
     awards: list[Award]

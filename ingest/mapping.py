@@ -16,7 +16,7 @@ from ingest.countries import country_code
 from ingest.parties import map_parties, organisation, parties_by_id, resolve
 from ingest.statements import DC, LABEL, PR, TYPE, M, Mapped, ReleaseInfo, Writer
 from ingest.terms import XSD_TYPE, child, dt, lit
-from ingest.validate import parse_amount, parse_date
+from ingest.validate import parse_amount, parse_count, parse_date
 from kg.namespaces import process_graph, process_iri, region_iri
 from kg.social_value import commitment_triples, find_commitments
 
@@ -36,7 +36,7 @@ def _region_node(region: str) -> str:
 def _place_name(w: Writer, description: object) -> str | None:
     """A free-text delivery location as a region when it is a place name ("Carmarthenshire", "Pan-Wales"), not a
     postal address over several lines nor a sentence (Public Contracts Scotland and Sell2Wales write all three)."""
-    text = clean_text(description, literal_rn=w.literal_rn)
+    text = clean_text(description, literal_rn=w.literal_rn) if isinstance(description, str) else None
     return text if text and "\n" not in text and len(text) <= _PLACE_MAX else None
 
 
@@ -101,27 +101,24 @@ def _items(w: Writer, process: str, owner: str, items: object) -> None:
                 w.add(item_node, M.hasLot, child(process, "tender", "lot", item["relatedLot"]))
 
 
-def _count(value: object) -> int | None:
-    """A count of bids from a JSON number or numeric string; None if it is not a plausible one."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return value if type(value) is int and 0 <= value <= _MAX_TENDERERS else None
-
-
 def _tenderers(w: Writer, tender: str, release: dict[str, Any], lots: set[str]) -> None:
-    """How many bids the tender, and each lot, received: OCDS `numberOfTenderers`, else the bid statistics'
-    "bids" measure (Find a Tender), on the lot it names, or on the tender when it names none we know."""
+    """How many tenderers the tender, and each lot, had: OCDS `numberOfTenderers`, else the bid statistics'
+    "bids" measure (Find a Tender), on the lot it names (on the tender when the tender lists no lots, or the
+    statistic names none); a statistic of a lot the tender does not list is left out."""
     by_holder: dict[str, int] = {}
     bids = release.get("bids")
     statistics = bids.get("statistics") if isinstance(bids, dict) else None
     for statistic in statistics if isinstance(statistics, list) else []:
-        if isinstance(statistic, dict) and statistic.get("measure") == "bids" and (n := _count(statistic.get("value"))) is not None:
-            lot = str(statistic.get("relatedLot"))
-            holder = child(tender, "lot", lot) if lot in lots else tender
-            by_holder[holder] = max(n, by_holder.get(holder, 0))
-    stated = _count(release["tender"].get("numberOfTenderers"))
+        if not isinstance(statistic, dict) or statistic.get("measure") != "bids":
+            continue
+        n, lot = parse_count(statistic.get("value"), _MAX_TENDERERS), statistic.get("relatedLot")
+        if n is None:
+            continue
+        if lot not in (None, "") and str(lot) in lots:
+            by_holder[child(tender, "lot", lot)] = n
+        elif lot in (None, "") or not lots:
+            by_holder[tender] = n
+    stated = parse_count(release["tender"].get("numberOfTenderers"), _MAX_TENDERERS)
     if stated is not None:
         by_holder[tender] = stated
     for holder, n in by_holder.items():
@@ -233,12 +230,13 @@ def _awards(w: Writer, process: str, release: dict[str, Any], parties: dict[str,
 
 
 def _amendments(w: Writer, contract: str, amendments: object) -> None:
-    """Changes to a contract (Procurement Act contract change notices): date, rationale, and the value and period
-    of the contract as amended (the UK extension's `value` and `period`)."""
+    """Signed changes to a contract (`amendments`; proposed ones are left out): date, rationale, and the value and
+    period of the contract as amended (the UK extension's `value` and `period`)."""
     for index, amendment in enumerate(amendments if isinstance(amendments, list) else []):
         if not isinstance(amendment, dict):
             continue
-        node = child(contract, "amendment", amendment.get("id", index))
+        key = amendment.get("id")
+        node = child(contract, "amendment", key) if key not in (None, "") else child(contract, "amendment", "_", index)
         w.add(contract, M.hasAmendment, node)
         w.add(node, TYPE, M.Amendment)
         w.add(node, M.amendmentDate, dt(amendment.get("date")))

@@ -15,7 +15,7 @@ from pyoxigraph import Quad, RdfFormat, parse
 
 from ingest.clean import clean_text
 from ingest.terms import FALSE, TRUE, XSD_TYPE, Terms, child, dt, lit
-from ingest.validate import MAX_AMOUNT, parse_amount
+from ingest.validate import MAX_AMOUNT, parse_amount, parse_count
 from kg.cpv import normalise_cpv
 from kg.namespaces import DCTERMS, ID, MKG, PROV, RDF_TYPE, RDFS_LABEL
 
@@ -111,12 +111,12 @@ class Writer:
 
     def period(self, owner: str, p: str, value: object, name: str) -> None:
         """A Period node with the real dates of an OCDS period, its latest end with every extension (`maxExtentDate`)
-        and its length in months (`durationInMonths`, which Find a Tender may give alone); none when it states none."""
+        and its maximum length in months (`durationInMonths`, which Find a Tender may give alone); none when it
+        states none of them."""
         if not isinstance(value, dict):
             return
         start, end, latest = dt(value.get("startDate")), dt(value.get("endDate")), dt(value.get("maxExtentDate"))
-        months = value.get("durationInMonths")
-        months = months if type(months) is int and 0 < months <= _MAX_MONTHS else None
+        months = parse_count(value.get("durationInMonths"), _MAX_MONTHS) or None  # 0 months says nothing
         if start is None and end is None and latest is None and months is None:
             return
         node = child(owner, name)

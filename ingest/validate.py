@@ -38,6 +38,15 @@ def parse_amount(value: object) -> float | None:
     return None
 
 
+def parse_count(value: object, maximum: int) -> int | None:
+    """A whole number from 0 to ``maximum`` from a JSON number or a string of digits, or None if it is not one."""
+    if isinstance(value, str) and value.strip().isdecimal():
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return value if type(value) is int and 0 <= value <= maximum else None
+
+
 def _value_problem(key: str, value: Any) -> tuple[str, str] | None:
     """(reason, what is wrong) for one scalar field, or None."""
     if key in _DATE_KEYS:

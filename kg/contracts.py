@@ -28,10 +28,13 @@ class Money:
 
 @dataclass
 class Period:
-    """Start and end dates (ISO 8601), either may be unknown."""
+    """Start and end dates (ISO 8601), the latest end with every extension, and the maximum length in months; any
+    may be unknown."""
 
     start: str | None
     end: str | None
+    max_extent: str | None = None
+    duration_in_months: int | None = None
 
 
 @dataclass
@@ -54,7 +57,7 @@ class Classification:
 
 @dataclass
 class Lot:
-    """A lot of the tender; `tenderers`: how many bids it received, when stated."""
+    """A lot of the tender; `tenderers`: how many tenderers bid for it, when stated."""
 
     id: str
     title: str | None
@@ -170,7 +173,10 @@ class _Graph:
 
     def period(self, subject: str | None, predicate: Any) -> Period | None:
         node = self.one(subject, predicate)
-        return Period(self.one(node, MKG.startDate), self.one(node, MKG.endDate)) if node else None
+        if node is None:
+            return None
+        return Period(self.one(node, MKG.startDate), self.one(node, MKG.endDate), self.one(node, MKG.maxExtentDate),
+                      self.one(node, MKG.durationInMonths))
 
     def organisation(self, iri: str | None) -> OrganisationRef | None:
         return OrganisationRef(iri, self.one(iri, MKG.name), self.one(iri, MKG.isSME)) if iri else None

@@ -266,3 +266,35 @@ def test_a_bad_gross_amount_is_dropped_not_the_release(settings, tmp_path):
     assert (summary.releases_loaded, summary.releases_quarantined) == (1, 0)
     [row] = select(settings, "SELECT ?a ?g WHERE { ?v mkg:amount ?a OPTIONAL { ?v mkg:amountGross ?g } }")
     assert (float(row["a"]), row["g"]) == (100.0, None)
+
+
+def test_amendments_without_id_do_not_merge_with_numbered_ones():
+    release = {"ocid": "ocds-mkgam-001", "id": "1", "date": "2026-01-01T00:00:00Z", "tag": ["contractAmendment"],
+               "contracts": [{"id": "c", "amendments": [{"id": "1", "value": {"amount": 10}}, {"value": {"amount": 20}}]}]}
+    mapped = map_process(compile_releases([release]), [ReleaseInfo("1", release["date"], ("contractAmendment",), "t", 1)])
+    amounts = {}
+    for line in mapped.nquads().splitlines():
+        if "/amendment/" in line and "#amount>" in line:
+            amounts.setdefault(line.split()[0], []).append(line.split()[2])
+    assert sorted(len(v) for v in amounts.values()) == [1, 1]  # two amendments, one amount each
+
+
+def test_counts_are_whole_numbers_from_numbers_or_digits():
+    from ingest.validate import parse_count
+
+    assert [parse_count(v, 100) for v in (36, "36", " 7 ", 36.0, 36.5, "²", True, -1, 101, None)] == [
+        36, 36, 7, 36, None, None, None, None, None, None]
+
+
+def test_bid_statistics_of_lots_the_tender_does_not_list_are_left_out():
+    def tenderers(lots: list, statistics: list) -> dict[str, str]:
+        release = {"ocid": "ocds-mkgbid-001", "id": "1", "date": "2026-01-01T00:00:00Z", "tag": ["award"],
+                   "tender": {"id": "t", "lots": lots}, "bids": {"statistics": statistics}}
+        mapped = map_process(release, [ReleaseInfo("1", release["date"], ("award",), "t", 1)])
+        counts = [line.split() for line in mapped.nquads().splitlines() if "#numberOfTenderers>" in line]
+        return {s[1:-1].split("/ocds-mkgbid-001/")[1]: o.split('"')[1] for s, _, o, *_ in counts}
+
+    stats = [{"id": "1", "measure": "bids", "value": 4, "relatedLot": "1"}, {"id": "2", "measure": "bids", "value": 9, "relatedLot": "7"},
+             {"id": "3", "measure": "smeBids", "value": 2, "relatedLot": "1"}]
+    assert tenderers([{"id": "1"}], stats) == {"tender/lot/1": "4"}  # lot 7 is not the tender's; SME bids are not tenderers
+    assert tenderers([], stats[1:2]) == {"tender": "9"}  # a tender without lots is its only lot

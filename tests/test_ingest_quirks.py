@@ -394,6 +394,16 @@ def test_periods_keep_their_latest_extent(shared_data, settings):
     build_lines(settings, [line for line, _ in found])
     rows = select(settings, "SELECT ?v WHERE { ?x mkg:contractPeriod/mkg:maxExtentDate ?v }")
     assert sorted(str(r["v"])[:10] for r in rows) == sorted(e[:10] for _, r in found for e in extents(r))
+    from kg.contracts import contract_detail
+
+    store = open_store(settings, read_only=True)
+    try:
+        shown = [a.contract_period.max_extent for _, r in found for a in contract_detail(store, r["ocid"]).awards
+                 if a.contract_period and a.contract_period.max_extent]
+    finally:
+        store.close()
+    assert sorted(str(v)[:10] for v in shown) == sorted(e[:10] for _, r in found for a in r.get("awards") or []
+                                                      for e in [(a.get("contractPeriod") or {}).get("maxExtentDate")] if e)
 
 
 BLUETAIL_RAW = "uk_contracts_finder_2017-2021__mysociety_bluetail_raw"

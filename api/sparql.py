@@ -109,7 +109,7 @@ class SparqlEndpoint:
 async def _body(request: Request) -> tuple[str | None, str | None]:
     """(query, update) from a POST body, by its content type."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > 4 * MAX_QUERY_CHARS:
+    if declared and declared.isdecimal() and int(declared) > 4 * MAX_QUERY_CHARS:
         raise QueryRefused(f"the request body is larger than {4 * MAX_QUERY_CHARS:,} bytes")
     raw = await request.body()
     try:

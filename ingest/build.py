@@ -23,6 +23,7 @@ from kg.store import GraphStore, open_store
 from kg.vocab import load_vocabularies
 
 STAGE_BATCH = 5_000
+FAILURE_EXAMPLES = 20
 RAW_MAX = 2_000  # characters of a rejected record kept in the quarantine file, as the readers keep
 
 Progress = Callable[[str, int, int | None], None]
@@ -40,6 +41,8 @@ class BuildSummary:
     release_conflicts: int = 0
     processes: int = 0
     processes_mapped: int = 0
+    processes_failed: int = 0
+    failure_examples: dict[str, str] = field(default_factory=dict)  # OCID -> why it could not be mapped (first 20)
     organisations: int = 0
     triples: int = 0
     seconds: float = 0.0
@@ -105,7 +108,9 @@ def _write(store: GraphStore, staging: Staging, summary: BuildSummary, progress:
         summary.processes_mapped += count
         progress("map", summary.processes_mapped, total)
 
-    changed, cpv_labels = write_dirty(store, staging, done)
+    changed, cpv_labels, failures = write_dirty(store, staging, done)
+    summary.processes_failed = len(failures)
+    summary.failure_examples = dict(list(failures.items())[:FAILURE_EXAMPLES])
     _add_missing_cpv(store, cpv_labels)
     return changed
 

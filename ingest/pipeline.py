@@ -45,29 +45,39 @@ WORKERS = min(2, os.cpu_count() or 1)
 LOADERS = WORKERS  # batches bulk-loaded at once: a load keeps one core busy
 
 Labels = dict[str, str | None]
+Failures = dict[str, str]  # OCID -> why its process could not be mapped
 Done = Callable[[int], None]
 
 
-def _mapped(db: sqlite3.Connection, ocids: list[str]) -> Iterable[Mapped]:
-    for _, releases, infos in releases_for(db, ocids):
-        yield map_process(compile_releases(releases), [ReleaseInfo(*info) for info in infos])
+def _mapped(db: sqlite3.Connection, ocids: list[str]) -> Iterable[Mapped | tuple[str, str]]:
+    """Each process mapped, or (OCID, why not): a record the mapping did not foresee must not stop the build."""
+    for ocid, releases, infos in releases_for(db, ocids):
+        try:
+            yield map_process(compile_releases(releases), [ReleaseInfo(*info) for info in infos])
+        except Exception as exc:  # noqa: BLE001 — reported per process, and retried by the next build
+            yield ocid, f"{type(exc).__name__}: {exc}"[:500]
 
 
-def map_batch(db: sqlite3.Connection, ocids: list[str], target: Path) -> Labels:
-    """Compile and map a batch of processes into one N-Quads file; returns the CPV labels seen in it."""
+def map_batch(db: sqlite3.Connection, ocids: list[str], target: Path) -> tuple[Labels, Failures]:
+    """Compile and map a batch of processes into one N-Quads file; returns the CPV labels seen in it and the
+    processes that could not be mapped."""
     labels: Labels = {}
+    failures: Failures = {}
     # errors="replace": a lone surrogate from a "\ud800" escape cannot be encoded, so it is written as "?".
     with target.open("w", encoding="utf-8", errors="replace", newline="") as out:
         for mapped in _mapped(db, ocids):
+            if isinstance(mapped, tuple):
+                failures[mapped[0]] = mapped[1]
+                continue
             out.write(mapped.nquads())
             _merge_labels(labels, mapped.cpv_labels)
-    return labels
+    return labels, failures
 
 
 _READER: tuple[str, sqlite3.Connection] | None = None
 
 
-def _map_in_worker(db_path: str, ocids: list[str], target: Path) -> Labels:
+def _map_in_worker(db_path: str, ocids: list[str], target: Path) -> tuple[Labels, Failures]:
     """`map_batch` in a worker process, over one read-only connection kept for the worker's life."""
     global _READER
     if _READER is None or _READER[0] != db_path:
@@ -101,8 +111,11 @@ def _worker_pool(workers: int, stack: ExitStack) -> Executor | None:
     return stack.enter_context(ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")))
 
 
-def write_dirty(store: GraphStore, staging: Staging, done: Done, *, workers: int | None = None) -> tuple[list[str], Labels]:
-    """Map and load every dirty process; returns their OCIDs and the CPV labels seen.
+def write_dirty(
+    store: GraphStore, staging: Staging, done: Done, *, workers: int | None = None
+) -> tuple[list[str], Labels, Failures]:
+    """Map and load every dirty process; returns the OCIDs written, the CPV labels seen, and the processes that
+    could not be mapped (left dirty, without a graph, so that the next build tries them again).
 
     Args:
         store: the graph store to write.
@@ -116,6 +129,7 @@ def write_dirty(store: GraphStore, staging: Staging, done: Done, *, workers: int
     if workers is None:
         workers = WORKERS if len(dirty) >= PARALLEL_MIN else 0
     labels: Labels = {}
+    failures: Failures = {}
     # Leaving the stack waits for work in flight, also after an error, so the store closes idle, and then removes
     # the batch files. The pool is entered before the loaders: its workers are forked by the first submissions,
     # before any loader thread exists.
@@ -135,7 +149,7 @@ def write_dirty(store: GraphStore, staging: Staging, done: Done, *, workers: int
 
         def finish(ocids: list[str], loaded: Future[None]) -> None:
             loaded.result()
-            staging.mark(ocids, CLEAN)
+            staging.mark([ocid for ocid in ocids if ocid not in failures], CLEAN)
             done(len(ocids))
 
         queue = iter(batches)
@@ -144,11 +158,12 @@ def write_dirty(store: GraphStore, staging: Staging, done: Done, *, workers: int
         while mapping:
             ocids, stale, target, mapped = mapping.popleft()
             try:
-                batch_labels = mapped.result() if mapped is not None else map_batch(staging.db, ocids, target)
+                batch_labels, batch_failures = mapped.result() if mapped is not None else map_batch(staging.db, ocids, target)
             except BrokenProcessPool:  # a worker died (killed, out of memory): map here from now on
                 pool = None
-                batch_labels = map_batch(staging.db, ocids, target)
+                batch_labels, batch_failures = map_batch(staging.db, ocids, target)
             _merge_labels(labels, batch_labels)
+            failures.update(batch_failures)
             following = next(queue, None)
             if following is not None:
                 mapping.append(start(following))  # a worker maps it while this batch waits for a loader
@@ -157,4 +172,4 @@ def write_dirty(store: GraphStore, staging: Staging, done: Done, *, workers: int
             loading.append((ocids, loader.submit(load_batch, store, stale, target)))
         while loading:
             finish(*loading.popleft())
-    return [ocid for ocid, _ in dirty], labels
+    return [ocid for ocid, _ in dirty if ocid not in failures], labels, failures

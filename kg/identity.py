@@ -91,10 +91,10 @@ def _registered(canonical: str, id_text: str) -> tuple[str, str] | None:
         return (canonical, charity.group(1) + (charity.group(2) or "")) if charity else None
     if canonical == "GB-SC":
         digits = id_text.removeprefix("SC")
-        return (canonical, "SC" + digits.zfill(6)) if digits.isdigit() and len(digits) <= 6 and int(digits) else None
+        return (canonical, "SC" + digits.zfill(6)) if digits.isdecimal() and len(digits) <= 6 and int(digits) else None
     if canonical == "GB-NIC":
         digits = id_text.removeprefix("NIC").removeprefix("NI")
-        return (canonical, digits.lstrip("0")) if digits.isdigit() and int(digits) else None
+        return (canonical, digits.lstrip("0")) if digits.isdecimal() and int(digits) else None
     if canonical == "GB-PPON":
         ppon = _PPON.match(id_text)
         return (canonical, "-".join(ppon.groups())) if ppon else (canonical, id_text)

@@ -23,7 +23,7 @@ _COMMITMENTS = """SELECT ?ocid ?c ?text ?found ?weight ?outcome WHERE {{
 
 def _index(iri: str) -> int:
     tail = iri.rsplit("/", 1)[-1]
-    return int(tail) if tail.isdigit() else 0
+    return int(tail) if tail.isdecimal() else 0
 
 
 def _commitments(store: GraphStore, ocid: str | None = None) -> dict[str, list[dict[str, Any]]]:

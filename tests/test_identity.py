@@ -90,3 +90,9 @@ def test_empty_names() -> None:
     assert normalise_name("  ") is None
     assert org_iri(None, "---") is None
     assert str(org_iri(None, "The Open University")) == f"<{ID}org/name/open-university>"
+
+
+def test_register_numbers_in_other_digits_are_refused_not_a_crash():
+    from kg.identity import normalise_identifier
+
+    assert normalise_identifier("GB-SC", "SC²") is None and normalise_identifier("GB-NIC", "NI²") is None

@@ -298,3 +298,27 @@ def test_bid_statistics_of_lots_the_tender_does_not_list_are_left_out():
              {"id": "3", "measure": "smeBids", "value": 2, "relatedLot": "1"}]
     assert tenderers([{"id": "1"}], stats) == {"tender/lot/1": "4"}  # lot 7 is not the tender's; SME bids are not tenderers
     assert tenderers([], stats[1:2]) == {"tender": "9"}  # a tender without lots is its only lot
+
+
+@pytest.mark.parametrize("parallel_min", [10**9, 0], ids=["inline", "workers"])
+def test_a_process_the_mapping_cannot_handle_does_not_stop_the_build(settings, monkeypatch, parallel_min):
+    from ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN", parallel_min)
+    monkeypatch.setattr(pipeline, "MAP_BATCH", 2)
+
+    def fragile(compiled, history):
+        if compiled["ocid"] == "ocds-mkgtest-002":
+            raise ValueError("a value nobody foresaw")
+        return map_process(compiled, history)
+
+    monkeypatch.setattr(pipeline, "map_process", fragile)
+    summary = ingest(settings, "notices.jsonl")
+    assert summary.processes_failed == 1
+    assert summary.failure_examples == {"ocds-mkgtest-002": "ValueError: a value nobody foresaw"}
+    assert summary.processes_mapped == summary.processes == 3  # the other two are written
+    assert values(settings, "SELECT ?v WHERE { ?p mkg:ocid ?v }") == ["ocds-mkgtest-001", "ocds-mkgtest-003"]
+    monkeypatch.undo()
+    again = ingest(settings, "notices.jsonl")  # nothing new to read, but the failed process is still dirty
+    assert (again.processes_failed, again.processes_mapped) == (0, 1)
+    assert values(settings, "SELECT ?v WHERE { ?p mkg:ocid ?v }") == ["ocds-mkgtest-001", "ocds-mkgtest-002", "ocds-mkgtest-003"]

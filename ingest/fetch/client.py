@@ -62,7 +62,7 @@ def retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds asked for by a Retry-After header (delta-seconds or an HTTP date), or None."""
     if not value:
         return None
-    if value.strip().isdigit():
+    if value.strip().isdecimal():
         return float(value.strip())
     try:
         when = parsedate_to_datetime(value)

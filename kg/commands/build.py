@@ -20,7 +20,8 @@ def build(
     root_path: Annotated[str | None, typer.Option(help="ijson prefix of the releases in unusual packages, e.g. 'data.item'.")] = None,
     skip: Annotated[list[str] | None, typer.Option("--skip", help="Leave out a post-ingest stage (organisations, align, index); repeatable.")] = None,
 ) -> None:
-    """Ingest OCDS notices into the graph, with progress; exit 0 if all loaded, 3 if some were quarantined, 2 if nothing was usable."""
+    """Ingest OCDS notices into the graph, with progress; exit 0 if all loaded, 3 if some were quarantined (or a process
+    could not be mapped), 2 if nothing was usable."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest.build import build as run_build
@@ -49,7 +50,11 @@ def build(
         if summary.releases_quarantined:
             reasons = ", ".join(f"{n} {r}" for r, n in sorted(summary.quarantine_reasons.items()))
             err.print(f"[yellow]quarantined ({reasons}): see {summary.quarantine_file}[/]")
-    if summary.releases_quarantined:
+        if summary.processes_failed:
+            ocid, why = next(iter(summary.failure_examples.items()))
+            err.print(f"[yellow]{summary.processes_failed:,} processes could not be mapped (e.g. {ocid}: {why}); their "
+                      "releases are kept and the next build tries them again: please report this[/]")
+    if summary.releases_quarantined or summary.processes_failed:
         raise typer.Exit(EXIT_QUARANTINED)
 
 

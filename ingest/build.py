@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -110,7 +111,7 @@ def _write(store: GraphStore, staging: Staging, summary: BuildSummary, progress:
 
     changed, cpv_labels, failures = write_dirty(store, staging, done)
     summary.processes_failed = len(failures)
-    summary.failure_examples = dict(list(failures.items())[:FAILURE_EXAMPLES])
+    summary.failure_examples = dict(islice(failures.items(), FAILURE_EXAMPLES))
     _add_missing_cpv(store, cpv_labels)
     return changed
 

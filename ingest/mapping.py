@@ -157,30 +157,29 @@ def _tender(w: Writer, process: str, release: dict[str, Any], parties: dict[str,
     period = tender.get("tenderPeriod")
     if isinstance(period, dict):
         w.add(node, M.submissionDeadline, dt(period.get("endDate")))
-    lots = [lot for lot in tender.get("lots") or [] if isinstance(lot, dict)]
+    lots = [(lot, lot.get("id", index)) for index, lot in enumerate(tender.get("lots") or []) if isinstance(lot, dict)]
     for key, prop in _SUITABILITY:
-        w.flag(node, prop, _suitable(tender, key, lots))
+        w.flag(node, prop, _suitable(tender, key, [lot for lot, _ in lots]))
     w.classifications(node, tender)
     _regions(w, node, tender)
     _criteria(w, node, tender.get("awardCriteria"))
     _documents(w, node, tender.get("documents"), "document")
     _items(w, process, node, tender.get("items"))
-    _tenderers(w, node, release, {str(lot.get("id", index)) for index, lot in enumerate(tender.get("lots") or []) if isinstance(lot, dict)})
-    for index, lot in enumerate(tender.get("lots") or []):
-        if isinstance(lot, dict):
-            lot_node = child(node, "lot", lot.get("id", index))
-            w.add(node, M.hasLot, lot_node)
-            w.add(lot_node, TYPE, M.Lot)
-            w.text(lot_node, DC.title, lot.get("title"))
-            w.text(lot_node, DC.description, lot.get("description"))
-            w.text(lot_node, M.status, lot.get("status"))
-            w.money(lot_node, M.value, lot.get("value"), "value")
-            for key, prop in _SUITABILITY:
-                w.flag(lot_node, prop, _suitable(lot, key))
-            w.period(lot_node, M.contractPeriod, lot.get("contractPeriod"), "contractPeriod")
-            w.classifications(lot_node, lot)
-            _regions(w, lot_node, lot)
-            _criteria(w, lot_node, lot.get("awardCriteria"))
+    _tenderers(w, node, release, {str(lot_id) for _, lot_id in lots})
+    for lot, lot_id in lots:
+        lot_node = child(node, "lot", lot_id)
+        w.add(node, M.hasLot, lot_node)
+        w.add(lot_node, TYPE, M.Lot)
+        w.text(lot_node, DC.title, lot.get("title"))
+        w.text(lot_node, DC.description, lot.get("description"))
+        w.text(lot_node, M.status, lot.get("status"))
+        w.money(lot_node, M.value, lot.get("value"), "value")
+        for key, prop in _SUITABILITY:
+            w.flag(lot_node, prop, _suitable(lot, key))
+        w.period(lot_node, M.contractPeriod, lot.get("contractPeriod"), "contractPeriod")
+        w.classifications(lot_node, lot)
+        _regions(w, lot_node, lot)
+        _criteria(w, lot_node, lot.get("awardCriteria"))
     procuring = resolve(tender.get("procuringEntity"), parties)
     if procuring:
         org = organisation(w, procuring, ("procuringEntity",))
@@ -258,7 +257,7 @@ def _history(w: Writer, process: str, history: list[ReleaseInfo]) -> None:
         w.add(node, M.sourceFile, lit(info.source))
         if info.line is not None:
             w.add(node, M.sourceLine, f'"{int(info.line)}"{XSD_TYPE["integer"]}')
-    dated = sorted((parse_date(i.date), i.date) for i in history if parse_date(i.date) is not None)
+    dated = sorted((parsed, i.date) for i in history if (parsed := parse_date(i.date)) is not None)
     if dated:
         w.add(process, M.publishedDate, dt(dated[0][1]))
         w.add(process, M.lastUpdated, dt(dated[-1][1]))

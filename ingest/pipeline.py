@@ -139,7 +139,9 @@ def write_dirty(
         pool = _worker_pool(workers, stack)
         loader = stack.enter_context(ThreadPoolExecutor(max_workers=LOADERS, thread_name_prefix="missionkg-load"))
 
-        def start(batch: list[tuple[str, int]]) -> tuple[list[str], list[NamedNode], Path, Future[Labels] | None]:
+        def start(
+            batch: list[tuple[str, int]],
+        ) -> tuple[list[str], list[NamedNode], Path, Future[tuple[Labels, Failures]] | None]:
             ocids = [ocid for ocid, _ in batch]
             staging.mark(ocids, STALE)  # before any of its quads can reach the store
             stale = [process_graph(ocid) for ocid, state in batch if state == STALE]

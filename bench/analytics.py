@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mission", default="health")
     parser.add_argument("--store-dir", type=Path, help="keep built stores here and reuse them")
     args = parser.parse_args(argv)
+    if args.store_dir:
+        args.store_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="missionkg-bench-") as scratch:
         for n in args.sizes:
             path = (args.store_dir or Path(scratch)) / f"store-{n}"

@@ -54,9 +54,11 @@ PROCESSES: list[tuple[Any, ...]] = [
     ("t-3", "Mental health support", B2, {"health": ("mental-health", 0.7)}, "85312000", None, [("1", [S1, S3], 200, "2023-01-10", None)]),
     ("t-4", "Road repairs", B2, {"growth": (None, 0.95)}, "45233140", "ukl18", [("1", [S4], 400, "2023-05-01", None)]),
     ("t-5", "Dressings", B1, {"health": (None, 0.6)}, "33140000", None, [("1", [S2B], None, "2023-02-01", None)]),
-    ("t-6", "Legal advice", B2, {}, "79100000", None, [("1", [S4], (100, "EUR"), "2021-04-01", None)]),
+    ("t-6", "Legal advice", B2, {}, "79100000", None, [("1", [S4], (100, "EUR"), "2021-04-01", "x")]),
     ("t-7", "Office supplies", B1, {}, "30192000", None, [("a", [S2], None, "2020-05-01", "1"), ("b", [S4], None, "2020-05-01", "1")]),
 ]
+# Tenderers stated on a tender ("t-1") or one of its lots ("t-7/1"); unstated elsewhere.
+TENDERERS = {"t-1": 1, "t-2": 4, "t-3": 3, "t-6": 2, "t-7": 5, "t-7/1": 1}
 
 
 def _lit(value: Any) -> ox.Literal:
@@ -86,6 +88,10 @@ def market_quads() -> list[ox.Quad]:
         if region:
             add(tender, MKG.deliveryRegion, ox.NamedNode(f"{ID}region/{region}"))
         add(p, MKG.publishedDate, ox.Literal(awards[0][3] + "T00:00:00Z", datatype=XSD.dateTime))
+        for key, n in TENDERERS.items():
+            holder, _, lot = key.partition("/")
+            if holder == ocid:
+                add(ox.NamedNode(tender.value + (f"/lot/{lot}" if lot else "")), MKG.numberOfTenderers, ox.Literal(str(n), datatype=XSD.integer))
         for award_id, suppliers_, value, date, lot in awards:
             award = ox.NamedNode(f"{p.value}/award/{award_id}")
             add(p, MKG.hasAward, award)
@@ -152,6 +158,7 @@ def test_health_market_concentration_by_value_and_count(store: OxigraphStore) ->
         "group": "all", "label": "all", "awards": 4, "valued_awards": 3, "value": 600.0, "suppliers": 3, "basis": "value",
         "hhi": 3888.9, "top5_share": 1.0, "leader": "Big Health plc", "leader_share": 0.5,
         "new_entrants": {2022: 2, 2023: 1}, "repeat_pairs": 1,  # B1–S2 in t-2 and (through the alias) t-5
+        "tenderers_known": 0.75, "single_bidder_share": 0.3333, "mean_tenderers": 2.67,  # t-1 1, t-2 4, t-3 3; t-5 unstated
     }
     [by_count] = concentration(market, basis="count")
     assert by_count["hhi"] == 3600.0  # S1 2, S2 2, S3 1 of 5 awards: 40² + 40² + 20²
@@ -176,6 +183,10 @@ def test_concentration_groups(store: OxigraphStore) -> None:
     assert {k: v["awards"] for k, v in outcomes.items()} == {"health/mental-health": 1, "health/waiting-lists": 1, "none": 2}
     buyers = by_group(concentration(market, "buyer"))
     assert buyers[B2]["label"] == "Southbury Council" and buyers[B2]["repeat_pairs"] == 1  # B2–S4 in t-4 and t-6
+    # t-7's awards name lot 1 (one tenderer, not the tender's five); t-6's names lot x (unstated: the tender's two)
+    assert {k: missions["none"][k] for k in ("tenderers_known", "single_bidder_share", "mean_tenderers")} == {
+        "tenderers_known": 1.0, "single_bidder_share": 0.6667, "mean_tenderers": 1.33}
+    assert missions["growth"]["tenderers_known"] == 0.0 and missions["growth"]["single_bidder_share"] is None
 
 
 def test_sme_and_vcse_shares(store: OxigraphStore) -> None:

@@ -92,8 +92,21 @@ def repeat_pairs(awards: Iterable[AwardFact]) -> int:
     return sum(1 for seen in processes.values() if len(seen) > 1)
 
 
+def competition(awards: Iterable[AwardFact]) -> dict[str, Any]:
+    """Of the distinct awards: the share whose tenderer count is stated, and of those the share won by the only
+    bidder (the usual red flag of weak competition) and the mean number of tenderers."""
+    counts = {f.award: f.tenderers for f in awards}
+    stated = [n for n in counts.values() if n is not None]
+    return {
+        "tenderers_known": _share(len(stated), len(counts)),
+        "single_bidder_share": _share(sum(1 for n in stated if n == 1), len(stated)),
+        "mean_tenderers": round(sum(stated) / len(stated), 2) if stated else None,
+    }
+
+
 def concentration(market: Market, group_by: str | None = None, basis: str = "value") -> list[dict[str, Any]]:
-    """Market structure per group: size, distinct suppliers, HHI, top-5 share, leader, new entrants, repeat pairs.
+    """Market structure per group: size, distinct suppliers, HHI, top-5 share, leader, new entrants, repeat pairs,
+    and competition for the awards (see `competition`).
 
     New entrants are suppliers by the year of their first award in the group (in the whole scope when
     grouping by year). With basis "value", awards without a value are left out of shares and HHI.
@@ -124,6 +137,7 @@ def concentration(market: Market, group_by: str | None = None, basis: str = "val
             "leader_share": round(shares[0], 4) if shares else None,
             "new_entrants": dict(sorted(entrants.items())),
             "repeat_pairs": repeat_pairs(awards),
+            **competition(awards),
         })
     return rows
 

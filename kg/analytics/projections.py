@@ -37,6 +37,7 @@ class AwardFact:
     division: str | None  # two-digit CPV division: of the main code, else the most frequent one
     missions: tuple[str, ...]  # slugs of the missions the process advances
     outcomes: tuple[str, ...]  # "<mission>/<outcome>": the best-scoring outcome area of each of those missions
+    tenderers: int | None = None  # how many bid: the awarded lot's count, else the tender's (None when unstated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ def market_query(scope: Scope) -> str:
   (SAMPLE(?currency_) AS ?currency) (GROUP_CONCAT(DISTINCT STR(?mission_)) AS ?missions)
   (GROUP_CONCAT(DISTINCT CONCAT(STR(?outcome_), "=", COALESCE(STR(?outcomeScore_), "0"))) AS ?outcomes)
   (GROUP_CONCAT(DISTINCT STR(?code_)) AS ?codes) (MIN(STR(?main_)) AS ?main)
+  (MAX(?lotTenderers_) AS ?lotTenderers) (MAX(?tenderTenderers_) AS ?tenderTenderers)
 WHERE {{
   {scope.process_patterns()}
   ?process mkg:hasAward ?award . ?award mkg:supplier ?supplier_ . {canonical("?supplier_", "?supplier")}
@@ -121,6 +123,8 @@ WHERE {{
              OPTIONAL {{ ?alignment_ mkg:score ?outcomeScore_ }} }}
   OPTIONAL {{ ?process {CPV_PATH} ?code_ }}
   OPTIONAL {{ ?process mkg:hasTender/mkg:mainClassification ?main_ }}
+  OPTIONAL {{ ?award mkg:awardsLot/mkg:numberOfTenderers ?lotTenderers_ }}
+  OPTIONAL {{ ?process mkg:hasTender/mkg:numberOfTenderers ?tenderTenderers_ }}
 }} GROUP BY ?process ?award ?supplier"""
 
 
@@ -144,6 +148,10 @@ def _best_outcomes(scored: str, missions: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(key for _, key in best.values()))
 
 
+def _count(value: object) -> int | None:
+    return None if value is None else int(value)
+
+
 def _year(when: str | None) -> int | None:
     return int(when[:4]) if when and when[:4].isdigit() else None
 
@@ -162,6 +170,7 @@ def load_market(store: GraphStore, scope: Scope | None = None) -> Market:
             value=float(r["amount"]) / suppliers_per_award[r["award"]] if in_gbp else None,
             year=_year(r["when"]), division=_division(r["codes"] or "", r["main"]), missions=missions,
             outcomes=_best_outcomes(r["outcomes"] or "", missions),
+            tenderers=_count(r["lotTenderers"] if r["lotTenderers"] is not None else r["tenderTenderers"]),
         ))
     divisions = {f.division for f in awards if f.division}
     described = describe(store, [*{f.supplier for f in awards}, *{f.buyer for f in awards if f.buyer},

@@ -54,7 +54,7 @@ Fmt = Annotated[Format, typer.Option("--format", "-f", help="table for people; j
 Group = Annotated[GroupBy | None, typer.Option("--group-by", "-g", help="One row per mission, outcome, CPV division, buyer or year [default: one row for the whole scope].")]
 Top = Annotated[int, typer.Option(help="Most rows to print (0 for all).")]
 
-_SHARES = {"top5_share", "leader_share", "sme_share", "sme_value_share", "vcse_share", "vcse_value_share", "status_known", "dominant_cpv_share"}
+_SHARES = {"top5_share", "single_bidder_share", "tenderers_known", "leader_share", "sme_share", "sme_value_share", "vcse_share", "vcse_value_share", "status_known", "dominant_cpv_share"}
 
 
 def _open(data_dir: Any) -> GraphStore:
@@ -105,6 +105,7 @@ def _cell(key: str, value: Any) -> str:
 
 _HEADERS = {
     "top5_share": "top 5", "leader_share": "lead %", "new_entrants": "entrants", "repeat_pairs": "repeat", "suppliers": "suppl.",
+    "single_bidder_share": "1 bid %", "mean_tenderers": "bids", "tenderers_known": "bids known",
     "supplier_awards": "awards", "sme_share": "SME", "sme_value_share": "SME £", "vcse_share": "VCSE", "vcse_value_share": "VCSE £",
     "status_known": "size known", "repeat_buyers": "repeat buyers", "first_year": "since",
     "dominant_cpv": "CPV", "dominant_cpv_label": "main CPV division", "dominant_cpv_share": "CPV %", "hhi": "HHI", "community": "#",
@@ -157,13 +158,15 @@ def concentration(
     basis: Annotated[Basis, typer.Option(help="Shares by awarded value or by number of awards.")] = Basis.value,
     fmt: Fmt = Format.table, json_out: JsonFlag = False, top: Top = 0,
 ) -> None:
-    """Market structure per group: awards, value, distinct suppliers, HHI, top-5 share, leader, new entrants, repeat pairs."""
+    """Market structure per group: awards, value, distinct suppliers, HHI, top-5 share, leader, new entrants, repeat pairs,
+    and competition: the share of awards won by the only bidder and the mean number of tenderers, where stated."""
     from kg.analytics import concentration as run
 
     scope = _scope(mission, outcome, cpv, region, date_from, date_to)
     group = group_by.value if group_by else None
     rows = run(_market(data_dir, scope), group, basis.value)
-    columns = ["group", "label", "awards", "value", "suppliers", "hhi", "top5_share", "leader", "leader_share", "new_entrants", "repeat_pairs"]
+    columns = ["group", "label", "awards", "value", "suppliers", "hhi", "top5_share", "leader", "leader_share", "new_entrants", "repeat_pairs",
+               "single_bidder_share", "mean_tenderers", "tenderers_known"]
     if fmt is Format.table:  # the table keeps what fits a terminal; JSON and CSV carry every figure
         columns = [c for c in columns if c != "leader_share" and (c != "new_entrants" or group == "year")]
     emit(rows, Format.json if json_out else fmt, {"scope": scope.as_dict(), "group_by": group, "basis": basis.value}, columns, top)

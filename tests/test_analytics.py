@@ -320,6 +320,8 @@ def test_real_graph_figures_are_sensible(real_settings: Settings) -> None:
     market = load_market(store)
     [overall] = concentration(market)
     assert overall["suppliers"] > 1_000 and 0 < overall["hhi"] < 1_000  # thousands of suppliers: far from concentrated
+    # Contracts Finder 2017-21 states every tender's tenderers; most other sources do not
+    assert 0.1 < overall["tenderers_known"] < 0.9 and 2 < overall["mean_tenderers"] < 20
     years = by_group(concentration(market, "year"))
     assert {2020, 2025} <= set(years) and sum(sum(r["new_entrants"].values()) for r in years.values()) <= overall["suppliers"]
     [sme] = sme_share(market)

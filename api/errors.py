@@ -31,12 +31,17 @@ class UnsupportedMediaType(MissionKGError):
     """A request body came in a media type the route does not read."""
 
 
+class ContentTooLarge(MissionKGError):
+    """A request body larger than the route reads."""
+
+
 # Most specific first: QueryRefused is a QueryError, StoreLockedError a StoreError.
 _STATUS: list[tuple[type[MissionKGError], int, str]] = [
     (QueryRefused, 400, "query-refused"),
     (QueryError, 400, "query-error"),
     (NotFound, 404, "not-found"),
     (NotAcceptable, 406, "not-acceptable"),
+    (ContentTooLarge, 413, "content-too-large"),
     (UnsupportedMediaType, 415, "unsupported-media-type"),
     (QueryTimeout, 503, "query-timeout"),
     (StoreError, 503, "store-unavailable"),

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Header, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.errors import UnsupportedMediaType
+from api.errors import ContentTooLarge, UnsupportedMediaType
 from api.models import problem_responses
 from api.results import MEDIA_TYPES, RDF_FORMATS, Answer, answer, negotiate
 from api.workers import QueryPool
@@ -29,6 +29,7 @@ ROW_LIMIT = "MissionKG-Row-Limit"
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 _FORMATS_NS = "http://www.w3.org/ns/formats/"
 _EXAMPLE = "SELECT ?mission ?label WHERE { ?mission a mkg:Mission ; skos:prefLabel ?label }"
+_DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")  # the protocol's; queries name graphs with FROM instead
 _OK = {
     200: {
         "description": "Query results, or the service description when no query is given.",
@@ -93,12 +94,14 @@ class SparqlEndpoint:
         body = ox.serialize(_service_description(endpoint), format=RDF_FORMATS[key], prefixes={"sd": _SD}) or b""
         return Response(body, media_type=MEDIA_TYPES[key], headers={"Vary": "Accept"})
 
-    async def handle(self, request: Request, query: str | None, update: str | None, fmt: str | None, accept: str | None) -> Response:
+    async def handle(
+        self, request: Request, query: str | None, update: str | None, fmt: str | None, accept: str | None, *, form_names_graphs: bool = False
+    ) -> Response:
         """One protocol operation, whatever the HTTP form it came in."""
         if update is not None:
             check_query(update)  # names LOAD or the update's own keyword when it can
             raise QueryRefused("SPARQL Update is not allowed: this endpoint is read-only")
-        if request.query_params.getlist("default-graph-uri") or request.query_params.getlist("named-graph-uri"):
+        if form_names_graphs or any(request.query_params.getlist(name) for name in _DATASET_PARAMETERS):
             raise QueryError("default-graph-uri and named-graph-uri are not supported: name graphs with FROM, FROM NAMED or GRAPH in the query")
         if query is None:
             return self.describe(str(request.url.replace(query="")).rstrip("?"), accept, fmt)
@@ -106,26 +109,39 @@ class SparqlEndpoint:
         return _reply(result, self.settings.max_rows)
 
 
-async def _body(request: Request) -> tuple[str | None, str | None]:
-    """(query, update) from a POST body, by its content type."""
+async def _read(request: Request, limit: int) -> bytes:
+    """The request body, refused as soon as it is known to exceed `limit` bytes (declared or streamed)."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdecimal() and int(declared) > 4 * MAX_QUERY_CHARS:
-        raise QueryRefused(f"the request body is larger than {4 * MAX_QUERY_CHARS:,} bytes")
-    raw = await request.body()
+    too_large = ContentTooLarge(f"the request body is larger than {limit:,} bytes")
+    if declared and declared.isdecimal() and int(declared) > limit:
+        raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _body(request: Request) -> tuple[str | None, str | None, bool]:
+    """(query, update, whether a form names graphs) from a POST body, by its content type."""
+    raw = await _read(request, 4 * MAX_QUERY_CHARS)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise QueryError("the request body is not UTF-8") from exc
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type == "application/sparql-query":
-        return text, None
+        return text, None, False
     if content_type == "application/sparql-update":
-        return None, text
+        return None, text, False
     if content_type == "application/x-www-form-urlencoded":
         form = parse_qs(text, keep_blank_values=True)
         if len(form.get("query", [])) > 1:
             raise QueryError("give one query parameter, not several")
-        return (form["query"][0] if "query" in form else None), (form["update"][0] if "update" in form else None)
+        query, update = (form[key][0] if key in form else None for key in ("query", "update"))
+        return query, update, any(form.get(name) for name in _DATASET_PARAMETERS)
     raise UnsupportedMediaType(
         f"POST a query as application/sparql-query or application/x-www-form-urlencoded, not {content_type or 'no content type'!r}"
     )
@@ -159,7 +175,7 @@ def sparql_router(settings: Settings, pool: QueryPool, path: str = "/sparql") ->
         fmt: Annotated[str | None, Query(alias="format", description="json, xml, csv, tsv, turtle, ntriples or jsonld; overrides Accept.")] = None,
         accept: Annotated[str | None, Header(description="Media types for content negotiation.")] = None,
     ) -> Response:
-        query, update = await _body(request)
-        return await endpoint.handle(request, query, update, fmt, accept)
+        query, update, names_graphs = await _body(request)
+        return await endpoint.handle(request, query, update, fmt, accept, form_names_graphs=names_graphs)
 
     return router

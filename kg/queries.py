@@ -27,7 +27,7 @@ import pyoxigraph as ox
 import ontology
 from kg.errors import NotFound, QueryError, QueryRefused, QueryTimeout
 from kg.namespaces import MISSION_IDS, mission_iri
-from kg.store import GraphStore, OxigraphStore, Rows, to_python, with_prefixes
+from kg.store import GraphStore, OxigraphStore, Rows, run_embedded, to_python
 
 MAX_QUERY_CHARS = 100_000
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -99,7 +99,7 @@ def _raw_results(store: GraphStore, query: str, form: str) -> Any:
     """pyoxigraph results for the query, from the embedded store directly or parsed from a SPARQL server's answer."""
     if isinstance(store, OxigraphStore):
         try:
-            return store.raw.query(with_prefixes(query), use_default_graph_as_union=True)
+            return run_embedded(store.raw, query)
         except SyntaxError as exc:
             raise QueryError(f"invalid SPARQL: {exc}") from exc
     if form in ("CONSTRUCT", "DESCRIBE"):

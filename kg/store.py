@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -103,11 +104,30 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
+# What a SPARQL keyword can never sit inside: strings, IRIs and comments (an IRI's `#` is not a comment).
+_NOT_KEYWORDS = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+)
+_FROM = re.compile(r"(?<![\w?$:])FROM(?![\w:-])", re.IGNORECASE)
+_PREFIX_DECLARATION = re.compile(r"(?<![\w?$:])PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+
+
+def declares_dataset(query: str) -> bool:
+    """Whether the query names its own dataset (FROM or FROM NAMED), which the union default graph would override."""
+    return bool(_FROM.search(_NOT_KEYWORDS.sub(" ", query)))
+
+
 def with_prefixes(query: str) -> str:
-    """Queries may use the project prefixes without declaring them."""
-    declared = {line.split()[1].rstrip(":") for line in query.splitlines() if line.strip().upper().startswith("PREFIX")}
+    """The query with the project prefixes it does not declare itself, for SPARQL servers reached by URL."""
+    declared = {name or "" for name in _PREFIX_DECLARATION.findall(_NOT_KEYWORDS.sub(" ", query))}
     header = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
     return header + query
+
+
+def run_embedded(store: ox.Store, query: str) -> Any:
+    """Run a query on the embedded store: project prefixes predeclared, and the default graph the union of all
+    graphs unless the query names its dataset with FROM."""
+    return store.query(query, prefixes=PREFIXES, use_default_graph_as_union=not declares_dataset(query))
 
 
 class OxigraphStore:
@@ -171,13 +191,13 @@ class OxigraphStore:
     def update(self, update: str) -> None:
         """Run a SPARQL Update (library use only: the endpoint never accepts updates)."""
         try:
-            self._store.update(with_prefixes(update))
+            self._store.update(update, prefixes=PREFIXES)
         except SyntaxError as exc:
             raise QueryError(f"invalid SPARQL update: {exc}") from exc
 
     def _run(self, query: str) -> Any:
         try:
-            return self._store.query(with_prefixes(query), use_default_graph_as_union=True)
+            return run_embedded(self._store, query)
         except SyntaxError as exc:
             raise QueryError(f"invalid SPARQL: {exc}") from exc
         except OSError as exc:

@@ -55,8 +55,11 @@ def resolve_organisation(store: GraphStore, text: str) -> str | None:
     """The canonical IRI for an IRI or identifier; None when neither names an organisation in the graph."""
     text = text.strip()
     if text.startswith(("http://", "https://")):
-        exists = store.ask(f"ASK {{ {_iri(text)} a mkg:Organisation }}")
-        return canonical_members(store, text)[0] if exists else None
+        try:
+            iri = _iri(text)
+        except ValueError:  # not an IRI at all, so it names nothing in the graph
+            return None
+        return canonical_members(store, text)[0] if store.ask(f"ASK {{ {iri} a mkg:Organisation }}") else None
     ident = parse_identifier(text)
     found = _by_identifier(store, ident) if ident else []
     return canonical_members(store, found[0])[0] if found else None

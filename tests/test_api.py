@@ -208,6 +208,7 @@ def test_named_queries_list_and_run(client: TestClient) -> None:
         ("/api/v1/queries/spend-per-mission-per-year", {"colour": "red"}, 400, "unknown parameter 'colour'"),
         ("/api/v1/queries/no-such-query", {}, 404, "there are: buyer-supplier-pairs"),
         ("/api/v1/nowhere", {}, 404, "Not Found"),
+        ("/api/v1/search", {"q": "x", "supplier": "http://>"}, 404, "no organisation 'http://>'"),
     ],
 )
 def test_error_shape_is_pinned(client: TestClient, path: str, params: dict, status: int, words: str) -> None:

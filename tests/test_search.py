@@ -127,6 +127,14 @@ def test_bad_filters_are_refused_with_the_fix() -> None:
         SearchFilters(cpv=("roads",))
 
 
+def test_snippets_escape_the_notice_text() -> None:
+    from kg.search.keyword import snippet
+
+    shown = snippet('Road works <img src=x onerror="alert(1)"> & resurfacing of the A1 road', "road")
+    assert shown.startswith("<mark>Road</mark> works &lt;img") and "&amp; resurfacing" in shown and "<img" not in shown
+    assert shown.endswith("A1 <mark>road</mark>")
+
+
 def test_similar_contracts(aligned_settings: Settings, index: SearchIndex) -> None:
     top = search(aligned_settings, "school transport", limit=1, index=index)["results"][0]
     result = similar(aligned_settings, top["ocid"], limit=5, index=index)

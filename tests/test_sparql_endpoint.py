@@ -140,12 +140,28 @@ def test_post_forms(client: TestClient) -> None:
         ({"method": "GET", "params": {"query": "SELECT * WHERE { ?s ?p }"}}, 400, "invalid SPARQL"),
         ({"method": "GET", "params": {"query": MISSIONS}, "headers": {"Accept": "image/png"}}, 406, "offers"),
         ({"method": "GET", "params": {"query": MISSIONS, "default-graph-uri": "http://e/"}}, 400, "FROM"),
+        ({"method": "POST", "data": {"query": MISSIONS, "named-graph-uri": "http://e/"}}, 400, "FROM"),
+        ({"method": "POST", "content": "#" * 500_000, "headers": {"Content-Type": "application/sparql-query"}}, 413, "larger than"),
     ],
 )
 def test_refusals_are_problems(client: TestClient, request_kwargs: dict, status: int, words: str) -> None:
     kwargs = dict(request_kwargs)
     body = assert_problem(client.request(kwargs.pop("method"), "/sparql", **kwargs), status)
     assert words in body["detail"]
+
+
+def test_from_names_the_dataset_and_prefix_lines_in_strings_are_text(client: TestClient) -> None:
+    count = "SELECT (COUNT(*) AS ?n) {from} WHERE {{ ?s ?p ?o }}"
+    sizes = {}
+    for key, clause in (("union", ""), ("vocab", "FROM <https://w3id.org/missionkg/id/graph/vocab/missions>"), ("none", "FROM <urn:x:nothing>")):
+        rows = client.get("/sparql", params={"query": count.format(**{"from": clause})}).json()["results"]["bindings"]
+        sizes[key] = int(rows[0]["n"]["value"])
+    assert sizes["union"] > sizes["vocab"] > 0 == sizes["none"]
+    streamed = client.post("/sparql", content=iter([b"ASK { ?m a mkg:Mission ", b'FILTER(?m != """\nprefix\n""") }']),
+                           headers={"Content-Type": "application/sparql-query"})
+    assert streamed.status_code == 200 and streamed.json()["boolean"] is True
+    body = assert_problem(client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p }"}), 400)
+    assert "error at 1:" in body["detail"]  # positions count from the query's own first line
 
 
 def test_row_cap_truncates_and_says_so(api_settings: Settings) -> None:  # noqa: F811

@@ -70,7 +70,7 @@ class Hit(BaseModel):
     sme: bool = Field(description="The tender is marked suitable for SMEs.")
     vcse: bool = Field(description="The tender is marked suitable for VCSEs.")
     suppliers: list[str]
-    snippet: str = Field(description="The passage with the most query terms; matches wrapped in <mark>.")
+    snippet: str = Field(description="The passage with the most query terms, as HTML: the text escaped, matches wrapped in <mark>.")
     score: float
     scores: dict[str, float | int | None] = Field(description="dense, keyword, fused and ranks (search); similarity, mission_fit (opportunities).")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from html import unescape
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -173,7 +174,7 @@ def _print_hit(rank: int, hit: dict[str, Any], why: str) -> None:
     out(f"{rank:2}. {hit['title'] or hit['ocid']}\n")
     out(f"    {hit['ocid']} | {hit['buyer']['name'] or '-'} | {value} | {hit['status']}"
         f" | published {dates['published'] or '-'}, deadline {dates['deadline'] or '-'} | missions: {missions}\n")
-    out(f"    {re.sub(r'</?mark>', '*', hit['snippet'])}\n")
+    out(f"    {unescape(re.sub(r'</?mark>', '*', hit['snippet']))}\n")
     out(f"    score {hit['score']:.4f}: {why}\n")
 
 

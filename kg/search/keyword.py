@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -122,7 +123,8 @@ class KeywordIndex:
 
 
 def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
-    """The window of ``words`` words of ``text`` holding the most query terms, each match wrapped in <mark>…</mark>."""
+    """The window of ``words`` words of ``text`` holding the most query terms, as HTML: the notice's text escaped
+    (it may hold markup of its own), each match wrapped in <mark>…</mark>."""
     tokens = text.split()[:SNIPPET_SCAN]
     if not tokens:
         return ""
@@ -134,5 +136,5 @@ def snippet(text: str, query: str, words: int = SNIPPET_WORDS) -> str:
     else:
         start = 0
     chosen = tokens[start : start + words]
-    marked = [f"<mark>{t}</mark>" if hits[start + i] else t for i, t in enumerate(chosen)]
+    marked = [f"<mark>{escape(t)}</mark>" if hits[start + i] else escape(t) for i, t in enumerate(chosen)]
     return ("… " if start else "") + " ".join(marked) + (" …" if start + words < len(tokens) else "")

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -18,7 +19,7 @@ from ingest.staging import Staging
 from ingest.validate import release_problem
 from kg.cpv import cpv_quads_for_codes
 from kg.errors import InputError
-from kg.namespaces import GRAPH_CPV, GRAPH_MISSIONS
+from kg.namespaces import GRAPH_CPV, GRAPH_MISSIONS, ID
 from kg.settings import Settings
 from kg.store import GraphStore, open_store
 from kg.vocab import load_vocabularies
@@ -72,8 +73,11 @@ def _stage(
             quarantine.reject(where.source, where.line, where.pointer, item.reason, item.detail, item.raw)
             summary.releases_quarantined += 1
         elif (problem := release_problem(item.release)) is not None:
-            raw = orjson.dumps(item.release).decode()  # the record itself, so that nothing rejected is lost
-            quarantine.reject(where.source, where.line, where.pointer, *problem, raw[:RAW_MAX])
+            try:  # the record itself, so that nothing rejected is lost
+                raw: str | None = orjson.dumps(item.release).decode()[:RAW_MAX]
+            except TypeError:  # nested deeper than a serialiser follows: its source line and pointer say where it is
+                raw = None
+            quarantine.reject(where.source, where.line, where.pointer, *problem, raw)
             summary.releases_quarantined += 1
         elif country and _buyer_country(item.release, country_code) not in (None, country):
             summary.releases_skipped += 1
@@ -101,9 +105,15 @@ def _buyer_country(release: dict[str, Any], country_code: Callable[[Any], str | 
     return "?" if code is None and country_stated(address) else code
 
 
-def _write(store: GraphStore, staging: Staging, summary: BuildSummary, progress: Progress) -> list[str]:
-    """Map every dirty process and write its graph (ingest.pipeline); returns their OCIDs."""
+def _write(store: GraphStore, staging: Staging, summary: BuildSummary, progress: Progress, marker: Path) -> list[str]:
+    """Map every dirty process and write its graph (ingest.pipeline); returns their OCIDs.
+
+    `marker` exists while processes are written but their CPV codes not yet described: a build that finds it
+    was interrupted there, and describes every code the graph lacks, not only those of the processes it maps.
+    """
     total = len(staging.dirty())
+    resumed = marker.exists()
+    marker.touch()
 
     def done(count: int) -> None:
         summary.processes_mapped += count
@@ -112,8 +122,20 @@ def _write(store: GraphStore, staging: Staging, summary: BuildSummary, progress:
     changed, cpv_labels, failures = write_dirty(store, staging, done)
     summary.processes_failed = len(failures)
     summary.failure_examples = dict(islice(failures.items(), FAILURE_EXAMPLES))
+    if resumed:
+        cpv_labels = {**dict.fromkeys(_undescribed_cpv(store)), **cpv_labels}
     _add_missing_cpv(store, cpv_labels)
+    marker.unlink()
     return changed
+
+
+def _undescribed_cpv(store: GraphStore) -> list[str]:
+    """CPV codes that classify something in the graph but have no concept (a scan of every classification)."""
+    rows = store.select(
+        f"SELECT DISTINCT ?c WHERE {{ ?x mkg:classification|mkg:mainClassification ?c "
+        f'FILTER(STRSTARTS(STR(?c), "{ID}cpv/")) FILTER NOT EXISTS {{ GRAPH <{GRAPH_CPV.value}> {{ ?c skos:notation ?n }} }} }}'
+    ).rows
+    return [row["c"].rsplit("/", 1)[1] for row in rows]
 
 
 def _add_missing_cpv(store: GraphStore, labels: dict[str, str | None]) -> None:
@@ -151,7 +173,7 @@ def build(
         summary.quarantine_reasons = quarantine.reasons()
         if summary.releases_read == summary.releases_quarantined and summary.releases_read > 0 and summary.releases_loaded == 0 and summary.releases_skipped == 0:
             raise InputError(f"nothing readable in {', '.join(inputs)}: every record was quarantined (see {settings.quarantine_path})")
-        changed = _write(store, staging, summary, report)
+        changed = _write(store, staging, summary, report, settings.data_dir / "build.unfinished")
         summary.stages = run_stages(settings, store, changed, report, skip=skip_stages)
         summary.processes = staging.count_processes()
         summary.release_conflicts = staging.conflicts()

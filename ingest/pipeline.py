@@ -115,7 +115,7 @@ def write_dirty(
     store: GraphStore, staging: Staging, done: Done, *, workers: int | None = None
 ) -> tuple[list[str], Labels, Failures]:
     """Map and load every dirty process; returns the OCIDs written, the CPV labels seen, and the processes that
-    could not be mapped (left dirty, without a graph, so that the next build tries them again).
+    could not be mapped (left dirty, so that the next build tries them again, with the graph they had before).
 
     Args:
         store: the graph store to write.
@@ -151,8 +151,9 @@ def write_dirty(
 
         def finish(ocids: list[str], loaded: Future[None]) -> None:
             loaded.result()
-            staging.mark([ocid for ocid in ocids if ocid not in failures], CLEAN)
-            done(len(ocids))
+            written = [ocid for ocid in ocids if ocid not in failures]
+            staging.mark(written, CLEAN)
+            done(len(written))
 
         queue = iter(batches)
         mapping = deque(start(batch) for batch in islice(queue, workers if pool is not None else 1))
@@ -166,6 +167,8 @@ def write_dirty(
                 batch_labels, batch_failures = map_batch(staging.db, ocids, target)
             _merge_labels(labels, batch_labels)
             failures.update(batch_failures)
+            kept = {process_graph(ocid) for ocid in batch_failures}  # a process that failed keeps its last good graph
+            stale = [graph for graph in stale if graph not in kept]
             following = next(queue, None)
             if following is not None:
                 mapping.append(start(following))  # a worker maps it while this batch waits for a loader

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -25,15 +26,18 @@ class Quarantine:
         return dict(Counter(e["reason"] for e in self.entries))
 
     def write(self, sources: set[str]) -> None:
-        """Replace the entries of the sources just read, keeping those of other sources from earlier builds."""
-        kept: list[bytes] = []
-        if self.path.exists():
-            for line in self.path.read_bytes().splitlines():
-                if line.strip() and orjson.loads(line).get("source") not in sources:
-                    kept.append(line)
+        """Replace the entries of the sources just read, keeping those of other sources from earlier builds.
+
+        The new file is written beside the old one and renamed over it, so a build killed meanwhile loses nothing.
+        """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("wb") as handle:
-            for line in kept:
-                handle.write(line + b"\n")
+        partial = self.path.with_name(self.path.name + ".partial")
+        with partial.open("wb") as handle:
+            if self.path.exists():
+                with self.path.open("rb") as old:
+                    for line in old:
+                        if line.strip() and orjson.loads(line).get("source") not in sources:
+                            handle.write(line.rstrip(b"\n") + b"\n")
             for entry in self.entries:
                 handle.write(orjson.dumps(entry) + b"\n")
+        os.replace(partial, self.path)

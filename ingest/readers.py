@@ -272,9 +272,9 @@ def _read_values(
     except ijson.JSONError as exc:
         if src.fault is None:
             pointer = _join(base, str(done))
-            yield Rejected(
-                Located(source, None, pointer), "malformed-json", f"invalid JSON at {pointer}: {_first_line(exc)}", None
-            )
+            detail = (f"invalid JSON at {pointer}: {_first_line(exc)}; nothing after it in {source} was read "
+                      f"(a JSON parser cannot find where the next value starts): mend the file and build it again")
+            yield Rejected(Located(source, None, pointer), "malformed-json", detail, None)
             return
     if src.fault is not None:
         pointer = _join(base, str(done))

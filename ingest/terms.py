@@ -10,7 +10,7 @@ from json.encoder import encode_basestring  # C-accelerated; its escapes are all
 from typing import Any
 from urllib.parse import quote
 
-from ingest.validate import parse_date
+from ingest.validate import is_day, parse_date
 from kg.namespaces import XSD
 
 __all__ = ["FALSE", "TRUE", "XSD_TYPE", "Terms", "child", "dt", "lit"]
@@ -67,6 +67,7 @@ def _date_literal(value: str) -> str | None:
     parsed = parse_date(value)
     if parsed is None:
         return None
-    if len(value.strip()) == 10:
-        return f'"{parsed.date().isoformat()}"{XSD_TYPE["date"]}'
+    if is_day(value):  # xsd:date, keeping a zone when one was given ("2025-03-11+01:00")
+        zone = parsed.isoformat()[19:].replace("+00:00", "Z") if parsed.tzinfo else ""
+        return f'"{parsed.date().isoformat()}{zone}"{XSD_TYPE["date"]}'
     return f'"{parsed.isoformat()}"{XSD_TYPE["dateTime"]}'

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import Any
 
@@ -10,18 +11,29 @@ _DATE_KEYS = frozenset({"date", "startDate", "endDate", "dateSigned", "datePubli
 _CHECKED = _DATE_KEYS | {"amount"}
 MIN_YEAR, MAX_YEAR = 1900, 2199
 MAX_AMOUNT = 1e12  # £1 trillion: above any real UK contract, below obvious unit errors
+MAX_DEPTH = 100  # nesting of objects and lists: real releases stay near 10; far deeper is an attack or a bug
+# A calendar date, then optionally a time, then optionally a zone: what OCDS dates are (week and ordinal dates are not).
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?))?([Zz]|[+-]\d{2}(?::?\d{2})?)?")
 
 
 def parse_date(value: object) -> datetime | None:
     """A datetime for an OCDS date string (with 'Z', offset or date only), or None if it is not a real date."""
-    if not isinstance(value, str) or not value.strip():
+    match = _DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
         return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    day, time, zone = match.groups()
+    zone = "+00:00" if zone in ("Z", "z") else zone or ""
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(f"{day}T{time or '00:00'}{zone}")
     except ValueError:
         return None
     return parsed if MIN_YEAR <= parsed.year <= MAX_YEAR else None
+
+
+def is_day(value: str) -> bool:
+    """Whether a date string gives a day without a time of day (with or without a zone)."""
+    match = _DATE.fullmatch(value.strip())
+    return match is not None and match.group(2) is None
 
 
 def parse_amount(value: object) -> float | None:
@@ -63,16 +75,19 @@ def _value_problem(key: str, value: Any) -> tuple[str, str] | None:
     return None
 
 
-def _first_problem(node: Any) -> tuple[str, str, list[str]] | None:
+def _first_problem(node: Any, depth: int = 0) -> tuple[str, str, list[str]] | None:
     """Depth-first search for the first bad date or amount: (reason, what is wrong, keys from it back up to `node`).
 
     The keys are collected only on the way back from a failing field: building a JSON pointer for every field of
     every release was most of the cost of this check. Scalars in lists are never checked, so lists are only walked.
     """
+    if depth >= MAX_DEPTH:
+        return "too-deep", f"objects and lists nested more than {MAX_DEPTH} deep", []
     if isinstance(node, dict):
         for key, value in node.items():
             if isinstance(value, (dict, list)):
-                found = _first_problem(value)
+                found = _first_problem(value, depth + 1) if key not in _DATE_KEYS else (
+                    "impossible-date", f"a JSON {'object' if isinstance(value, dict) else 'list'} where a date belongs", [])
                 if found is not None:
                     found[2].append(key)
                     return found
@@ -83,7 +98,7 @@ def _first_problem(node: Any) -> tuple[str, str, list[str]] | None:
     else:
         for index, value in enumerate(node):
             if isinstance(value, (dict, list)):
-                found = _first_problem(value)
+                found = _first_problem(value, depth + 1)
                 if found is not None:
                     found[2].append(str(index))
                     return found

@@ -18,6 +18,9 @@ from kg.store import GraphStore
 
 _CPV_PREFIX = ID + "cpv/"
 BATCH = 1_000
+# The longest real notice reads ~64k characters; far longer is an error or an attack, and embedding it would take
+# minutes (a 2.4 MB description made 6,129 passages), so what is read, embedded and indexed stops here.
+MAX_TEXT_CHARS = 100_000
 # Queries of one batch run side by side: Oxigraph evaluates and serialises them without holding the GIL.
 _THREADS = 2
 
@@ -89,7 +92,7 @@ class ProcessText:
             if key and key not in seen and not key.startswith("see description"):
                 seen.add(key)
                 parts.append(extra)
-        return "\n".join(p for p in parts if p)
+        return "\n".join(p for p in parts if p)[:MAX_TEXT_CHARS]
 
 
 def _values(ocids: Sequence[str] | None) -> str:

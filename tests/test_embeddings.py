@@ -161,6 +161,15 @@ def test_split_without_tokenizer() -> None:
         split_passages(LONG, max_tokens=10, overlap=10)
 
 
+def test_a_huge_notice_is_read_up_to_a_bound(embedder: Embedder) -> None:
+    from kg.process_text import MAX_TEXT_CHARS, ProcessText
+
+    huge = ProcessText("ocds-x-1", title="Road salt", description="Rock salt for winter gritting of rural roads. " * 50_000)
+    assert len(huge.full_text) == MAX_TEXT_CHARS and huge.full_text.startswith("Road salt\nRock salt")
+    [passages] = split_many([huge.full_text], tokenizer=embedder.tokenizer)
+    assert len(passages) < 200  # the 2.2 MB text would make some 13,000
+
+
 def test_encode_passages(embedder: Embedder) -> None:
     vectors, owners = embedder.encode_passages(["short tender for road salt", "", LONG])
     assert owners.dtype == np.int64 and owners[0] == 0 and 1 not in owners

@@ -77,6 +77,41 @@ def test_each_bad_line_is_quarantined_with_its_reason_and_the_good_ones_load(tmp
     assert ocids(tmp_path) == ["ocds-mkgbad-001", "ocds-mkgbad-009"]
 
 
+def test_shapes_that_used_to_crash_the_build_are_quarantined(tmp_path):
+    def release(n: int, **fields: Any) -> str:
+        return json.dumps({"ocid": f"ocds-mkgodd-{n}", "id": "1", "date": "2024-01-10T00:00:00Z", **fields})
+
+    deep = "[" * 5000 + '"bottom"' + "]" * 5000  # written out: json.dumps itself stops near 1,000
+    source = tmp_path / "odd.jsonl"
+    source.write_text("\n".join([
+        release(1, date=["2024-01-10"]), release(2, date={"when": "2024-01-10"}), release(3, tender={"items": []}).replace("[]", deep),
+        release(4, date="2025-W11"), release(5, date="2025-03-11+01:00"),
+    ]) + "\n")
+    code, summary, stderr = missionkg_build(tmp_path / "data", source)
+    assert code == 3 and "Traceback" not in stderr, stderr
+    assert balanced(summary) and summary["quarantine_reasons"] == {"impossible-date": 3, "too-deep": 1}
+    details = [e["detail"] for e in quarantined(tmp_path / "data")]
+    assert details[0] == "/date = a JSON list where a date belongs" and details[2].startswith("/tender/items/0/0/0/")
+    assert ocids(tmp_path / "data") == ["ocds-mkgodd-5"]
+    store = open_store(Settings(data_dir=tmp_path / "data"), read_only=True)
+    try:  # a day with a zone stays that day, not one o'clock
+        [day] = store.select("SELECT (STR(?d) AS ?s) WHERE { ?r mkg:releaseDate ?d }").column("s")
+    finally:
+        store.close()
+    assert day == "2025-03-11+01:00"
+
+
+def test_a_syntax_error_in_a_package_says_the_rest_was_not_read(tmp_path):
+    releases = [{"ocid": f"ocds-mkgpkg-{n}", "id": "1", "date": "2024-01-10T00:00:00Z"} for n in range(4)]
+    text = json.dumps({"uri": "x", "releases": releases}, indent=1).replace('"ocds-mkgpkg-2"', '"ocds-mkg\\qpkg-2"')
+    source = tmp_path / "package.json"
+    source.write_text(text)
+    code, _, _ = missionkg_build(tmp_path / "data", source)
+    [entry] = quarantined(tmp_path / "data")
+    assert code == 3 and entry["reason"] == "malformed-json" and entry["pointer"] == "releases/2"
+    assert "nothing after it in" in entry["detail"] and ocids(tmp_path / "data") == ["ocds-mkgpkg-0", "ocds-mkgpkg-1"]
+
+
 def test_truncated_gzip_keeps_every_complete_line_before_the_cut(tmp_path):
     lines = [
         json.dumps({"ocid": f"ocds-mkgcut-{i:04}", "id": str(i), "date": "2024-01-01T00:00:00Z", "tag": ["tender"],

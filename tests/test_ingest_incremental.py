@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from ingest.build import build
 from ingest.demo import write_demo
@@ -62,6 +63,27 @@ def test_same_build_twice_leaves_the_same_quads_and_maps_nothing(settings):
     assert (second.triples, second.processes, second.releases_quarantined) == (first.triples, first.processes, 7)
     # the quarantine is rewritten for the sources read, not appended to
     assert len(settings.quarantine_path.read_text().splitlines()) == 7
+
+
+def test_cpv_codes_of_a_build_stopped_before_describing_them_are_described_by_the_next(settings, monkeypatch):
+    from ingest import build as build_module
+
+    fresh = Settings(data_dir=settings.data_dir / "fresh")
+    build(fresh, [str(FIXTURES / "notices.jsonl")], skip_stages=ALL_STAGES)
+    concepts = f"SELECT ?c WHERE {{ GRAPH <{ID}graph/vocab/cpv> {{ ?c skos:notation ?n }} }}"
+    described = {row["c"] for row in select(fresh, concepts)}
+
+    def stopped(store, labels):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module, "_add_missing_cpv", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        build(settings, [str(FIXTURES / "notices.jsonl")], skip_stages=ALL_STAGES)
+    monkeypatch.undo()
+    assert described and not select(settings, concepts)
+    again = build(settings, [str(FIXTURES / "notices.jsonl")], skip_stages=ALL_STAGES)
+    assert again.processes_mapped == 0 and {row["c"] for row in select(settings, concepts)} == described
+    assert not (settings.data_dir / "build.unfinished").exists()
 
 
 def test_a_newer_release_replaces_its_process_graph(settings):

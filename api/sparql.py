@@ -18,10 +18,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import ContentTooLarge, UnsupportedMediaType
 from api.models import problem_responses
-from api.results import MEDIA_TYPES, RDF_FORMATS, Answer, answer, negotiate
+from api.results import negotiate
 from api.workers import QueryPool
 from kg.errors import QueryError, QueryRefused
 from kg.queries import MAX_QUERY_CHARS, check_query
+from kg.query_results import MEDIA_TYPES, RDF_FORMATS, Answer, answer
 from kg.settings import Settings
 
 TRUNCATED = "MissionKG-Truncated"

@@ -105,6 +105,14 @@ def test_select_in_each_results_format(client: TestClient) -> None:
     assert client.get("/sparql", params={"query": "ASK { ?m a mkg:Mission }"}).json() == {"head": {}, "boolean": True}
 
 
+def test_xml_results_stay_well_formed_with_control_characters(client: TestClient) -> None:
+    from xml.dom.minidom import parseString
+
+    body = client.get("/sparql", params={"query": 'SELECT ?x WHERE { BIND("a\\u0001b" AS ?x) }', "format": "xml"}).content
+    [literal] = parseString(body).getElementsByTagName("literal")
+    assert literal.firstChild.data == "a\ufffdb"
+
+
 def test_graph_results_parse_back_to_the_same_triples(client: TestClient) -> None:
     query = "CONSTRUCT { ?m skos:prefLabel ?l } WHERE { ?m a mkg:Mission ; skos:prefLabel ?l }"
     graphs = {}
@@ -162,6 +170,27 @@ def test_from_names_the_dataset_and_prefix_lines_in_strings_are_text(client: Tes
     assert streamed.status_code == 200 and streamed.json()["boolean"] is True
     body = assert_problem(client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p }"}), 400)
     assert "error at 1:" in body["detail"]  # positions count from the query's own first line
+
+
+def test_the_command_line_keeps_the_endpoints_bounds(api_settings: Settings) -> None:  # noqa: F811
+    def cli(*args: str, timeout: str = "10") -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "MISSIONKG_QUERY_TIMEOUT": timeout}
+        command = [sys.executable, "-m", "kg.cli", "sparql", *args, "--data-dir", str(api_settings.data_dir)]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False, env=env)
+
+    table = cli(MISSIONS)
+    assert table.returncode == 0 and "Take back our streets" in table.stdout and cli("ASK { ?m a mkg:Mission }").stdout == "true\n"
+    rows = cli(MISSIONS, "--format", "csv", "--limit", "2")
+    assert rows.stdout.splitlines()[0] == "m,label" and len(rows.stdout.splitlines()) == 3 and "only the first 2" in rows.stderr
+    graph = cli("CONSTRUCT { ?m a mkg:Mission } WHERE { ?m a mkg:Mission }", "--format", "json")
+    assert len(json.loads(graph.stdout)) == 5  # JSON-LD, as the endpoint answers a graph asked for as JSON
+    for query, words in (("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
+                         ("INSERT DATA { <a:b> <a:c> <a:d> }", "read-only")):
+        refused = cli(query)
+        assert refused.returncode == 1 and words in refused.stderr and "Traceback" not in refused.stderr
+    started = time.monotonic()
+    slow = cli(HEAVY, "--format", "csv", timeout="1")
+    assert slow.returncode == 1 and "time budget of 1 s" in slow.stderr and time.monotonic() - started < 20
 
 
 def test_row_cap_truncates_and_says_so(api_settings: Settings) -> None:  # noqa: F811

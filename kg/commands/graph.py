@@ -6,9 +6,11 @@ import sys
 from enum import Enum
 from typing import Annotated
 
+import orjson
 import typer
 
 from kg.commands.common import DataDir, JsonFlag, err, print_json, settings_for
+from kg.errors import QueryError
 
 
 class Format(str, Enum):
@@ -16,37 +18,65 @@ class Format(str, Enum):
 
     table = "table"
     json = "json"
+    xml = "xml"
     csv = "csv"
     tsv = "tsv"
+    turtle = "turtle"
+    ntriples = "ntriples"
+
+
+# What each format means for a graph (CONSTRUCT, DESCRIBE), as the endpoint reads the same names.
+_GRAPH_FORMAT = {"table": "turtle", "json": "jsonld", "xml": "rdfxml", "csv": "turtle", "tsv": "turtle"}
 
 
 def sparql(
     query: Annotated[str, typer.Argument(help="A SPARQL 1.1 query; the mkg:, skos:, dcterms:... prefixes are predeclared. '-' reads it from stdin.")],
     data_dir: DataDir = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="table for people; json, csv (with header row) or tsv for programs.")] = Format.table,
-    limit: Annotated[int | None, typer.Option(help="Most rows to show in a table [default: the MISSIONKG_MAX_ROWS setting].")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help=(
+        "table for people; json, xml, csv (with header row) or tsv for programs; CONSTRUCT and DESCRIBE give Turtle "
+        "(json: JSON-LD, xml: RDF/XML, ntriples: N-Triples)."))] = Format.table,
+    limit: Annotated[int | None, typer.Option(min=1, help="Most rows or triples to return (default: the MISSIONKG_MAX_ROWS setting).")] = None,
 ) -> None:
-    """Run a read-only SPARQL query over the graph (the default graph is the union of all graphs)."""
+    """Run a read-only SPARQL query over the graph, within the endpoint's bounds.
+
+    The default graph is the union of all graphs unless the query names its own with FROM. Updates, LOAD and
+    SERVICE are refused; a query past MISSIONKG_QUERY_TIMEOUT seconds is stopped.
+    """
+    from kg.queries import check_query
+    from kg.query_results import answer_within
     from kg.store import open_store
 
     settings = settings_for(data_dir)
     text = sys.stdin.read() if query == "-" else query
-    store = open_store(settings, read_only=True)
-    if fmt is Format.table:
-        from rich.console import Console
-        from rich.table import Table
-
-        rows = store.select(text, max_rows=limit or settings.max_rows, timeout_s=settings.query_timeout_s)
-        table = Table(*rows.variables)
-        for row in rows.rows:
-            table.add_row(*("" if row[v] is None else str(row[v]) for v in rows.variables))
-        Console().print(table)
-        if rows.truncated:
-            err.print(f"[yellow]showing the first {len(rows.rows)} rows; pass --limit for more[/]")
+    form = check_query(text)
+    graph = form in ("CONSTRUCT", "DESCRIBE")
+    key = _GRAPH_FORMAT.get(fmt.value, fmt.value) if graph else ("json" if fmt is Format.table else fmt.value)
+    if not graph and key in ("turtle", "ntriples"):
+        raise QueryError(f"a {form} result cannot be given as {key}: use table, json, xml, csv or tsv")
+    open_store(settings, read_only=True).close()  # a missing store says what to do before any process starts
+    result = answer_within(settings, text, key, max_rows=limit or settings.max_rows, timeout_s=settings.query_timeout_s)
+    if fmt is Format.table and not graph:
+        _print_table(orjson.loads(result.body))
     else:
-        body, _ = store.query_serialized(text, fmt.value)
-        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.write(result.body if result.body.endswith(b"\n") else result.body + b"\n")
         sys.stdout.flush()
+    if result.truncated:
+        err.print(f"[yellow]only the first {limit or settings.max_rows:,} results; pass --limit for more[/]")
+
+
+def _print_table(results: dict) -> None:
+    """SPARQL JSON results as a table (an ASK as its answer)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    if "boolean" in results:
+        sys.stdout.write(f"{str(results['boolean']).lower()}\n")
+        return
+    names = results["head"]["vars"]
+    table = Table(*names)
+    for row in results["results"]["bindings"]:
+        table.add_row(*(row[name]["value"] if name in row else "" for name in names))
+    Console().print(table)
 
 
 def stats(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from ingest.countries import known_countries
 from ingest.pipeline import write_dirty
 from ingest.quarantine import Quarantine
 from ingest.readers import Rejected, read_releases
@@ -159,6 +160,8 @@ def build(
     """Ingest OCDS inputs into the graph under the settings' data directory and report what happened."""
     if not inputs:
         raise InputError("no input given: pass OCDS files or directories, or - for standard input")
+    if country and country.upper() not in known_countries():
+        raise InputError(f"--country {country!r} is not one addresses are recognised as: use one of {', '.join(known_countries())}")
     started = time.monotonic()
     report = progress or (lambda stage, done, total: None)
     summary = BuildSummary(quarantine_file=str(settings.quarantine_path))
@@ -171,6 +174,9 @@ def build(
         sources = _stage(inputs, staging, quarantine, summary, country.upper() if country else None, root_path, report)
         quarantine.write(sources)
         summary.quarantine_reasons = quarantine.reasons()
+        if summary.releases_read == 0:
+            hint = f": --root-path {root_path!r} matched nothing" if root_path else ""
+            raise InputError(f"no records read from {', '.join(inputs)}{hint}")
         if summary.releases_read == summary.releases_quarantined and summary.releases_read > 0 and summary.releases_loaded == 0 and summary.releases_skipped == 0:
             raise InputError(f"nothing readable in {', '.join(inputs)}: every record was quarantined (see {settings.quarantine_path})")
         changed = _write(store, staging, summary, report, settings.data_dir / "build.unfinished")

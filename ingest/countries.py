@@ -66,6 +66,11 @@ _LOOKUP = {name: code for code, names in _NAMES.items() for name in names}
 _UK_REGION = re.compile(r"(?:UK|TL)(?:[C-N][0-9A-Z]{0,2})?")
 
 
+def known_countries() -> list[str]:
+    """The codes an address can be recognised as (so the only ones `--country` can keep)."""
+    return sorted(_NAMES)
+
+
 def country_code(address: Any) -> str | None:
     """Two-letter code of an OCDS address's country (`country` or `countryName`, else GB for a UK NUTS or ITL
     `region` code, which is all Sell2Wales and Public Contracts Scotland give), or None when unknown."""

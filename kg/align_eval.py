@@ -26,11 +26,13 @@ def load_gold(path: Path) -> list[dict[str, Any]]:
     """Labelled processes from JSON Lines {"ocid", "primary", "missions"}; names the file and line of a bad row."""
     rows = []
     for number, row in read_jsonl(path):
-        primary = row.get("primary") or "none"
-        missions = row.get("missions") or []
-        if not isinstance(row, dict) or not row.get("ocid") or primary not in _LABELS or not set(missions) <= set(MISSION_IDS):
+        primary = (row.get("primary") or "none") if isinstance(row, dict) else None
+        missions = (row.get("missions") or []) if isinstance(row, dict) else None
+        if primary not in _LABELS or not isinstance(missions, list) or not set(missions) <= set(MISSION_IDS) or not row.get("ocid") or "primary" not in row:
             raise InputError(f"{path}:{number}: needs an ocid, a primary in {sorted(_LABELS)} and missions among {list(MISSION_IDS)}")
         rows.append({**row, "primary": primary, "missions": missions})
+    if not rows:
+        raise InputError(f"{path} holds no labelled processes")
     return rows
 
 
@@ -116,6 +118,8 @@ def fit_and_report(
 ) -> dict[str, Any]:
     """Cross-validate by source, then fit on everything and save the model with its figures."""
     groups = [g.get("source") or "unknown" for g in gold]
+    if len(set(groups)) < 2:
+        raise InputError("fitting cross-validates by source: label processes from at least two sources (the \"source\" field)")
     ocids = [g["ocid"] for g in gold]
     model = fit_model(features, [g["primary"] for g in gold], embedding_model, signal_columns=SIGNAL_COLUMNS)
     oof = out_of_fold(features, gold, groups, embedding_model)

@@ -68,8 +68,9 @@ def explain(store: GraphStore, ocid: str) -> dict[str, Any]:
                 "passage": row["passage"], "outcome": _slug(row["matched"]),
             }
     primary = store.select(f"SELECT ?m WHERE {{ GRAPH <{_G}> {{ <{process}> mkg:primaryMission ?m }} }}").column("m")
+    aligned = store.ask(f"ASK {{ GRAPH <{_G}> {{ <{process}> mkg:lastAligned ?run }} }}")  # also when every score is below the floor
     return {
-        "ocid": ocid, "title": head.rows[0]["title"], "aligned": bool(missions),
+        "ocid": ocid, "title": head.rows[0]["title"], "aligned": aligned,
         "primary": _slug(primary[0]) if primary else None, "missions": missions, "outcomes": outcomes,
         "social_value": process_commitments(store, ocid),
     }

@@ -5,12 +5,27 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
+from kg.errors import ConfigError
 
 DEFAULT_DATA_DIR = Path("missionkg-data")
 
 
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"MISSIONKG_{name}", default)
+
+
+def _number(name: str, default: str, kind: type[int | float]) -> Any:
+    """A positive number from MISSIONKG_<name>, refused with the setting's name when it is not one."""
+    raw = _env(name, default) or default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = -1
+    if not value > 0:
+        raise ConfigError(f"MISSIONKG_{name} must be a positive {kind.__name__}, not {raw!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -22,8 +37,8 @@ class Settings:
     model: str | None = field(default_factory=lambda: _env("MODEL"))
     device: str = field(default_factory=lambda: _env("DEVICE", "cpu") or "cpu")
     embed_batch_size: int = 64
-    query_timeout_s: float = field(default_factory=lambda: float(_env("QUERY_TIMEOUT", "10") or 10))
-    max_rows: int = field(default_factory=lambda: int(_env("MAX_ROWS", "10000") or 10000))
+    query_timeout_s: float = field(default_factory=lambda: _number("QUERY_TIMEOUT", "10", float))
+    max_rows: int = field(default_factory=lambda: _number("MAX_ROWS", "10000", int))
 
     @property
     def store_dir(self) -> Path:

@@ -69,6 +69,14 @@ def test_explain_names_real_evidence(store: OxigraphStore) -> None:
     assert any(o["mission"] == "clean-energy" for o in report["outcomes"])
 
 
+def test_explain_knows_a_process_aligned_below_every_floor(store: OxigraphStore) -> None:
+    quiet = store.select("""SELECT ?ocid WHERE { ?p mkg:lastAligned ?run ; mkg:ocid ?ocid
+        FILTER NOT EXISTS { ?a mkg:alignedProcess ?p } } LIMIT 1""").column("ocid")
+    assert quiet, "the aligned graph should hold a process that no mission reaches"
+    report = explain(store, quiet[0])
+    assert report["aligned"] is True and report["missions"] == {} and report["primary"] is None
+
+
 def test_explain_unknown_ocid_says_what_to_do(store: OxigraphStore) -> None:
     with pytest.raises(NotFound, match="no process with OCID 'ocds-nope'"):
         explain(store, "ocds-nope")
@@ -115,6 +123,21 @@ def test_gold_file_errors_name_the_line(tmp_path: Path) -> None:
     bad.write_text('{"ocid": "a", "primary": "health", "missions": ["health"]}\n{"ocid": "b", "primary": "wealth"}\n')
     with pytest.raises(InputError, match=r"gold.jsonl:2: needs an ocid, a primary in"):
         load_gold(bad)
+    bad.write_text('{"ocid": "a", "primary": null, "missions": []}\n{"query": "school transport", "ocid": "b", "grade": 2}\n')
+    with pytest.raises(InputError, match=r"gold.jsonl:2: needs"):  # another file's rows are not labels of `none`
+        load_gold(bad)
+    bad.write_text("\n")
+    with pytest.raises(InputError, match="holds no labelled processes"):
+        load_gold(bad)
+
+
+def test_fitting_needs_two_sources(tmp_path: Path) -> None:
+    from kg.align_eval import fit_and_report
+
+    gold = [{"ocid": f"o-{i}", "source": "one", "primary": "none", "missions": []} for i in range(4)]
+    with pytest.raises(InputError, match="at least two sources"):
+        fit_and_report(np.zeros((4, 3), dtype=np.float32), gold, "model", tmp_path / "model.json")
+    assert not (tmp_path / "model.json").exists()
 
 
 def test_shipped_model_matches_the_classes_and_embedding_size() -> None:

@@ -106,3 +106,17 @@ def test_unknown_stage_is_refused(tmp_path):
     result = missionkg("build", FIXTURES / "good.jsonl", "--data-dir", tmp_path, "--skip", "nonsense")
     assert result.returncode != 0 and result.stdout == ""
     assert "unknown stage nonsense" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("build", FIXTURES / "good.jsonl", "--root-path", "data.item"), "--root-path 'data.item' matched nothing"),
+        (("build", FIXTURES / "good.jsonl", "--country", "XX"), "--country 'XX' is not one addresses are recognised as"),
+        (("demo-data", "--n", "2", "-o", "."), "is a directory"),
+        (("demo-data", "--n", "2", "--shape", "bogus"), "'bogus' is not one of"),
+    ],
+)
+def test_mistakes_get_one_line_and_a_failing_exit(tmp_path, args, words):
+    result = missionkg(*args, "--data-dir", tmp_path, *SKIP_ALL) if args[0] == "build" else missionkg(*args)
+    assert result.returncode == 2 and words in " ".join(result.stderr.split()) and "Traceback" not in result.stderr

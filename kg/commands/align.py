@@ -46,6 +46,10 @@ def explain(
     out(f"{report['ocid']}: {report['title'] or '(no title)'}\n")
     if not report["aligned"]:
         out("  not aligned yet: run `missionkg align`\n")
+    elif not report["missions"]:
+        from kg.align import MISSION_FLOOR
+
+        out(f"  every mission scored below {MISSION_FLOOR}: it advances none\n")
     out(f"  primary mission: {report['primary'] or 'none'}\n")
     for mission, info in sorted(report["missions"].items(), key=lambda kv: -kv[1]["score"]):
         mark = "advances" if info["advances"] else "below threshold"
@@ -112,7 +116,8 @@ def eval_alignment(
     gold: Annotated[Path, typer.Option(help="JSON Lines of labelled processes: {\"ocid\", \"primary\", \"missions\"}.")],
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
-    fit: Annotated[bool, typer.Option("--fit", help="Refit the shipped model on GOLD (leave-one-source-out figures first).")] = False,
+    fit: Annotated[bool, typer.Option("--fit", help="Refit the model on GOLD (leave-one-source-out figures first) and save it to --model-out.")] = False,
+    model_out: Annotated[Path | None, typer.Option(help="Where --fit saves the model (default: the shipped kg/models/alignment.json, which align and build use).")] = None,
 ) -> None:
     """Score the graph's alignments against hand labels: accuracy, macro-F1, per-mission precision/recall, precision@20."""
     from kg.align_eval import load_gold, metrics
@@ -124,7 +129,7 @@ def eval_alignment(
         from kg.align_fit import gold_features
 
         features, embedding_model = gold_features(settings, rows)
-        report = fit_and_report(features, rows, embedding_model)
+        report = fit_and_report(features, rows, embedding_model, *((model_out,) if model_out else ()))
     else:
         from kg.align_eval import fitted_on
         from kg.align_model import load_model
@@ -145,9 +150,10 @@ def eval_alignment(
         err.print(f"model written to {report['model']}; leave-one-source-out figures:")
     out = sys.stdout.write
     out(f"processes {figures['n']}  accuracy {figures['accuracy']:.3f}  macro-F1 {figures['macro_f1']:.3f}  F1(none) {figures['f1_none']:.3f}\n")
-    out(f"{'mission':<14}{'support':>8}{'precision':>10}{'recall':>8}{'F1':>7}{'P@20':>7}\n")
+    out(f"{'mission':<14}{'support':>8}{'precision':>10}{'recall':>8}{'F1 primary':>11}{'P@20':>7}\n")
     for mission, m in figures["missions"].items():
-        out(f"{mission:<14}{m['support']:>8}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1_primary']:>7.3f}{m['precision_at_20']:>7.3f}\n")
+        out(f"{mission:<14}{m['support']:>8}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1_primary']:>11.3f}{m['precision_at_20']:>7.3f}\n")
+    out("(support, precision and recall count every mission a process advances; F1 primary its primary mission)\n")
     if not fit and report["in_sample"]:
         err.print(f"[yellow]{report['in_sample']} of these {len(rows)} labels were used to fit the model, so these figures are "
                   f"in-sample; its leave-one-source-out macro-F1 is {report['model_cv_macro_f1']} (`--fit` measures it again)[/]")

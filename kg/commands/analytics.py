@@ -51,8 +51,8 @@ Region = Annotated[str | None, typer.Option(help="Only processes delivered in a 
 DateFrom = Annotated[str | None, typer.Option("--from", help="Awards dated on or after this day (YYYY-MM-DD).")]
 DateTo = Annotated[str | None, typer.Option("--to", help="Awards dated on or before this day (YYYY-MM-DD).")]
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="table for people; json or csv (with a header row) for programs.")]
-Group = Annotated[GroupBy | None, typer.Option("--group-by", "-g", help="One row per mission, outcome, CPV division, buyer or year [default: one row for the whole scope].")]
-Top = Annotated[int, typer.Option(help="Most rows to print (0 for all).")]
+Group = Annotated[GroupBy | None, typer.Option("--group-by", "-g", help="One row per mission, outcome, CPV division, buyer or year (default: one row for the whole scope).")]
+Top = Annotated[int, typer.Option(min=0, help="Most rows to print (0 for all).")]
 
 _SHARES = {"top5_share", "single_bidder_share", "tenderers_known", "leader_share", "sme_share", "sme_value_share", "vcse_share", "vcse_value_share", "status_known", "dominant_cpv_share"}
 
@@ -193,7 +193,7 @@ def suppliers(
     data_dir: DataDir = None, mission: Mission = None, outcome: Outcome = None, cpv: Cpv = None, region: Region = None,
     date_from: DateFrom = None, date_to: DateTo = None,
     sort: Annotated[str, typer.Option(help="Rank by value, awards, buyers (degree) or betweenness.")] = "value",
-    samples: Annotated[int, typer.Option(help="Sources sampled to estimate betweenness on graphs above 2,000 nodes.")] = 100,
+    samples: Annotated[int, typer.Option(min=1, help="Sources sampled to estimate betweenness on graphs above 2,000 nodes.")] = 100,
     fmt: Fmt = Format.table, json_out: JsonFlag = False, top: Top = 20,
 ) -> None:
     """Suppliers ranked, with their centrality on the buyer–supplier graph: buyers (degree), awards and value (weighted degree), betweenness."""
@@ -230,7 +230,7 @@ def path(
     supplier: Annotated[str, typer.Argument(help="The supplier: IRI, identifier such as GB-COH-01234567, or (part of) its name.")],
     mission: Annotated[str, typer.Argument(help="The mission: growth, clean-energy, safer-streets, opportunity or health.")],
     data_dir: DataDir = None, cpv: Cpv = None, region: Region = None, date_from: DateFrom = None, date_to: DateTo = None,
-    limit: Annotated[int, typer.Option(help="Most shortest paths to show.")] = 3,
+    limit: Annotated[int, typer.Option(min=1, help="Most shortest paths to show.")] = 3,
     fmt: Fmt = Format.table, json_out: JsonFlag = False,
 ) -> None:
     """Shortest paths from a supplier to a mission through processes, buyers and outcome areas, each explained."""

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from kg.commands.common import DataDir, JsonFlag, err, print_json, settings_for
+from kg.commands.common import DataDir, JsonFlag, check_writable, err, print_json, settings_for
+
+
+class DemoShape(str, Enum):
+    """How `missionkg demo-data` writes its releases."""
+
+    jsonl = "jsonl"
+    release_package = "release-package"
+    record_package = "record-package"
 
 EXIT_QUARANTINED = 3
 
@@ -80,12 +89,12 @@ def demo_data(
     n: Annotated[int, typer.Option("--n", help="Number of releases to generate.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same notices.")] = 0,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (.jsonl or .jsonl.gz); standard output if absent.")] = None,
-    shape: Annotated[str, typer.Option(help="jsonl, release-package or record-package.")] = "jsonl",
+    shape: Annotated[DemoShape, typer.Option(help="One JSON release per line, or one release or record package.")] = DemoShape.jsonl,
 ) -> None:
     """Write invented OCDS releases (fictional buyers, suppliers and notices) for demos and benchmarks."""
     from ingest.demo import write_demo
 
-    written = write_demo(output, n, seed, shape=shape)  # type: ignore[arg-type]
+    written = write_demo(check_writable(output), n, seed, shape=shape.value)  # type: ignore[arg-type]
     if output is not None:
         err.print(f"wrote {written:,} invented releases to {output}")
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from kg.errors import MissionKGError
+from kg.errors import InputError, MissionKGError
 from kg.settings import Settings
 
 err = Console(stderr=True)
@@ -33,11 +33,20 @@ def print_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
 
 
+def check_writable(output: Path | None) -> Path | None:
+    """The output path, refused with the fix when it is a directory or its folder does not exist."""
+    if output is not None and output.is_dir():
+        raise InputError(f"{output} is a directory: give a file name to write")
+    if output is not None and not output.parent.is_dir():
+        raise InputError(f"no folder {output.parent} to write {output.name} in: create it first")
+    return output
+
+
 def write_jsonl(rows: Iterable[Any], output: Path | None) -> int:
     """Write rows as JSON Lines to a file or standard output; returns the number written."""
     import orjson
 
-    handle = output.open("wb") if output else sys.stdout.buffer
+    handle = check_writable(output).open("wb") if output else sys.stdout.buffer
     count = 0
     try:
         for row in rows:

@@ -13,7 +13,7 @@ import typer
 from kg.commands.common import DataDir, JsonFlag, err, print_json, settings_for
 
 Limit = Annotated[int, typer.Option("--limit", "-n", min=1, max=1000, help="Most results.")]
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Day 'open' / 'awarded' / 'closed' is judged at, YYYY-MM-DD [default: today].")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Day 'open' / 'awarded' / 'closed' is judged at, YYYY-MM-DD (default: today).")]
 Region = Annotated[str | None, typer.Option(help="Text in a delivery region (a name such as Wales, or a NUTS code such as UKL18).")]
 MinValue = Annotated[float | None, typer.Option("--min-value", help="Least tender value (else largest award value), as published.")]
 MaxValue = Annotated[float | None, typer.Option("--max-value", help="Largest tender value (else largest award value), as published.")]

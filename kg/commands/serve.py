@@ -13,7 +13,7 @@ from kg.commands.common import DataDir, err, settings_for
 def serve(
     data_dir: DataDir = None,
     host: Annotated[str, typer.Option(help="Interface to listen on; 0.0.0.0 exposes the service to the network.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Server processes sharing the port (e.g. one per core); each opens the store and search index read-only and starts its own MISSIONKG_SPARQL_WORKERS query processes.")] = 1,
     get: Annotated[str | None, typer.Option("--get", help="Make one in-process GET of this path (e.g. /readyz), print the body, exit 1 unless 200.")] = None,
 ) -> None:

@@ -18,7 +18,7 @@ def supplier(
     query: Annotated[str, typer.Argument(help="A name or part of one, an identifier (GB-COH-01234567, OC301540), an IRI.")],
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
-    limit: Annotated[int, typer.Option(help="Most awards and buyers to list.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="Most awards and buyers to list.")] = 50,
 ) -> None:
     """Profile a supplier across every spelling and identifier it appears under: awards, value, buyers, CPV, missions."""
     from kg.store import open_store
@@ -41,7 +41,7 @@ def _print_profile(p: dict[str, Any]) -> None:
     out(f" (as sole supplier {_money(p['sole_supplier_value'])})\n")
     out("  buyers: " + "; ".join(f"{b['name']} ({b['awards']})" for b in p["buyers"][:10]) + "\n")
     out("  CPV: " + "; ".join(f"{c['code']} {c['label'] or ''} ({c['processes']})" for c in p["cpv"][:8]) + "\n")
-    missions = "; ".join(f"{m['mission']} ({m['processes']})" for m in p["missions"]) or "none aligned yet"
+    missions = "; ".join(f"{m['mission']} ({m['processes']})" for m in p["missions"]) or "none advanced"
     out(f"  missions: {missions}\n")
     for award in p["awards"]:
         value = f"{award['currency'] or ''} {award['value']:,.0f}" if award["value"] is not None else "-"
@@ -62,7 +62,7 @@ def _flag(value: bool | None) -> str:
 def matching(
     file: Annotated[
         Path | None,
-        typer.Option("--file", help="The bluetail DERIVED file [default: under $MISSIONKG_SHARED_DATA or ../shared/data]."),
+        typer.Option("--file", help="The bluetail DERIVED file (default: under $MISSIONKG_SHARED_DATA or ../shared/data)."),
     ] = None,
     data_dir: DataDir = None,
     json_out: JsonFlag = False,

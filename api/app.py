@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None, options: ApiOptions | None = No
     settings = settings or Settings()
     options = options or ApiOptions()
     holder = StoreHolder(settings, options.store_check_s)
-    pool = QueryPool(settings, options.sparql_workers, holder)
+    pool = QueryPool(settings, options.sparql_workers, holder, memory_mb=options.sparql_memory_mb)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

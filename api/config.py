@@ -13,7 +13,7 @@ def _origins() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class ApiOptions:
-    """CORS origins, SPARQL worker processes, how often to look for a rebuilt store, and whether to warm search at start-up.
+    """CORS origins, SPARQL worker processes and their memory, how often to look for a rebuilt store, and whether to warm search at start-up.
 
     `warm_search` opens the search index and loads the query model in the background as the app starts, so
     the first search does not wait seconds for them; `missionkg serve` sets it, tests leave it off.
@@ -21,5 +21,7 @@ class ApiOptions:
 
     cors_origins: tuple[str, ...] = field(default_factory=_origins)
     sparql_workers: int = field(default_factory=lambda: max(1, int(os.environ.get("MISSIONKG_SPARQL_WORKERS", "2"))))
+    # Heap a SPARQL worker may take (MiB); a query needing more ends its worker and is refused, not the machine.
+    sparql_memory_mb: int = field(default_factory=lambda: max(0, int(os.environ.get("MISSIONKG_SPARQL_MEMORY_MB", "2048"))))
     store_check_s: float = 1.0
     warm_search: bool = False

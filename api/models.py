@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.errors import PROBLEM_JSON
 
@@ -182,8 +183,13 @@ class ReleaseRef(BaseModel):
     id: str
     date: str | None
     tags: list[str] = Field(examples=[["award"]])
-    source: str | None
+    source: str | None = Field(description="The file's name (the server's folders stay private).", examples=["notices.jsonl.gz"])
     line: int | None
+
+    @field_validator("source")
+    @classmethod
+    def _file_name(cls, value: str | None) -> str | None:
+        return PurePath(value).name if value else value
 
 
 class AlignmentView(BaseModel):

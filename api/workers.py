@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import queue
+import signal
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -18,7 +20,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from api.state import StoreHolder
-from kg.errors import MissionKGError, QueryTimeout
+from kg.errors import MissionKGError, QueryRefused, QueryTimeout
 from kg.settings import Settings
 
 log = logging.getLogger("missionkg.api")
@@ -26,9 +28,17 @@ _STARTUP_S = 60.0
 _GRACE_S = 0.5
 
 
-def _serve(conn: Connection, settings: Settings) -> None:
-    """Worker loop: receive (generation, function, args), answer ("ok", result) or an error, until the pipe closes."""
+def _serve(conn: Connection, settings: Settings, memory_mb: int = 0) -> None:
+    """Worker loop: receive (generation, function, args), answer ("ok", result) or an error, until the pipe closes.
+
+    With `memory_mb`, the worker's heap is capped (RLIMIT_DATA): a query that needs more aborts the worker.
+    """
     from kg.store import open_store  # imported here so the parent's start-up is not slowed by the child's
+
+    if memory_mb and sys.platform == "linux":
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_mb << 20, memory_mb << 20))
 
     conn.send(("ready", None))
     store, generation = None, None
@@ -48,9 +58,9 @@ def _serve(conn: Connection, settings: Settings) -> None:
 
 
 class _Worker:
-    def __init__(self, context: Any, settings: Settings) -> None:
+    def __init__(self, context: Any, settings: Settings, memory_mb: int) -> None:
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, settings), daemon=True, name="missionkg-sparql")
+        self.process = context.Process(target=_serve, args=(child, settings, memory_mb), daemon=True, name="missionkg-sparql")
         self.process.start()
         child.close()
         self.ready = False
@@ -71,9 +81,10 @@ class _Worker:
 class QueryPool:
     """A fixed number of worker processes; `call` runs one function on the store in one of them, within a deadline."""
 
-    def __init__(self, settings: Settings, size: int, holder: StoreHolder) -> None:
+    def __init__(self, settings: Settings, size: int, holder: StoreHolder, *, memory_mb: int = 0) -> None:
         self.settings = settings
         self.size = size
+        self.memory_mb = memory_mb
         self.holder = holder
         self._context = mp.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -87,7 +98,7 @@ class QueryPool:
                 self._add()
 
     def _add(self) -> None:
-        worker = _Worker(self._context, self.settings)
+        worker = _Worker(self._context, self.settings, self.memory_mb)
         self._workers.append(worker)
         self._idle.put(worker)
 
@@ -113,7 +124,12 @@ class QueryPool:
                 raise QueryTimeout(f"the query ran past its time budget of {timeout_s:g} s and was stopped; narrow it or add a LIMIT")
             status, payload = worker.conn.recv()
         except (EOFError, OSError, RuntimeError) as exc:
+            worker.process.join(timeout=5)
+            aborted = worker.process.exitcode == -signal.SIGABRT and self.memory_mb
             self._replace(worker)
+            if aborted:
+                raise QueryRefused(f"the query needed more than {self.memory_mb:,} MiB of memory (MISSIONKG_SPARQL_MEMORY_MB); "
+                                   "narrow it, or sort and join fewer rows") from exc
             raise RuntimeError("a SPARQL worker process died") from exc
         self._idle.put(worker)
         if status == "ok":

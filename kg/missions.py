@@ -120,6 +120,7 @@ class ContractFilters:
     year: int | None = None
     min_value: float | None = None
     max_value: float | None = None
+    advances: bool = False  # only processes at or above the mission's threshold, as the mission list counts them
 
 
 def _mission_term(mission_id: str) -> str:
@@ -287,37 +288,54 @@ def _ranking(store: GraphStore, mission_id: str, filters: ContractFilters) -> li
     return ranking
 
 
+def _best_outcomes(store: GraphStore, mission: str, values: str, wanted: str | None) -> dict[str, str]:
+    """Per process, the outcome area (slug) of the mission it scores best in, or the one a filter asked for."""
+    rows = store.select(
+        f"SELECT ?p ?out ?s WHERE {{ VALUES ?p {{ {values} }} ?a mkg:alignedProcess ?p ; mkg:mission {mission} ; "
+        "mkg:outcome ?out ; mkg:score ?s }"
+    ).rows
+    best: dict[str, tuple[bool, float, str]] = {}
+    for row in rows:
+        slug = row["out"].rsplit("/", 1)[-1]
+        key = (slug == wanted, float(row["s"]), slug)
+        best[row["p"]] = max(best.get(row["p"], key), key)
+    return {process: slug for process, (_, _, slug) in best.items()}
+
+
 def mission_contracts(
     store: GraphStore, mission_id: str, filters: ContractFilters = ContractFilters(), *, limit: int = 20, offset: int = 0
 ) -> ContractPage:
     """Processes aligned to a mission, best alignment score first (then by IRI), one page at a time (limit ≤ 100, offset ≤ 10,000)."""
     iri = _mission_term(mission_id)
     limit, offset = max(1, min(limit, MAX_PAGE)), max(0, min(offset, MAX_OFFSET))
-    ranking = [r for r in _ranking(store, mission_id, filters) if r[0] >= filters.min_score]
+    ranking = [r for r in _ranking(store, mission_id, replace(filters, advances=False)) if r[0] >= filters.min_score]
+    if filters.advances:
+        advancing = set(store.select(f"SELECT ?p WHERE {{ ?p mkg:advances {iri} }}").column("p"))
+        ranking = [r for r in ranking if r[1] in advancing]
     page = ranking[offset : offset + limit]
     if not page:
         return ContractPage([], len(ranking), limit, offset)
     values = " ".join(str(NamedNode(p)) for _, p in page)
     facts = store.select(
         f"""SELECT ?p (SAMPLE(?o) AS ?ocid) (SAMPLE(?t) AS ?title) (SAMPLE(?b) AS ?buyer) (SAMPLE(?bn) AS ?buyerName)
-          (SAMPLE(?pub) AS ?published) (SAMPLE(?amount) AS ?value) (SAMPLE(?cur) AS ?currency) (SAMPLE(?out) AS ?outcome)
+          (SAMPLE(?pub) AS ?published) (SAMPLE(?amount) AS ?value) (SAMPLE(?cur) AS ?currency)
           (COUNT(?adv) AS ?advances) WHERE {{
           VALUES ?p {{ {values} }} ?p mkg:ocid ?o .
           OPTIONAL {{ ?p dcterms:title ?t }} OPTIONAL {{ ?p mkg:publishedDate ?pub }}
           OPTIONAL {{ ?p mkg:buyer ?b . OPTIONAL {{ ?b mkg:name ?bn }} }}
           OPTIONAL {{ ?p mkg:hasTender/mkg:value ?money . ?money mkg:amount ?amount . OPTIONAL {{ ?money mkg:currency ?cur }} }}
-          OPTIONAL {{ ?a mkg:alignedProcess ?p ; mkg:mission {iri} ; mkg:outcome ?out }}
           OPTIONAL {{ ?p mkg:advances {iri} BIND(true AS ?adv) }}
         }} GROUP BY ?p"""
     ).rows
     by_process = {r["p"]: r for r in facts}
+    outcomes = _best_outcomes(store, iri, values, filters.outcome)
     items = []
     for score, process in page:
         fact = by_process.get(process, {})
         items.append(
             AlignedContract(
                 ocid=fact.get("ocid") or process, title=fact.get("title"), score=score,
-                advances=bool(fact.get("advances")), outcome=(fact.get("outcome") or "").rsplit("/", 1)[-1] or None,
+                advances=bool(fact.get("advances")), outcome=outcomes.get(process),
                 buyer=fact.get("buyer"), buyer_name=fact.get("buyerName"), published=fact.get("published"),
                 value=fact.get("value"), currency=fact.get("currency"),
             )

@@ -21,7 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from kg.errors import MissionKGError, QueryError, QueryTimeout
+from kg.errors import MissionKGError, QueryError, QueryRefused, QueryTimeout
 from kg.namespaces import PREFIXES
 from kg.queries import Bounded, check_query, run_bounded
 from kg.settings import Settings
@@ -38,6 +38,7 @@ MEDIA_TYPES = {
     "rdfxml": "application/rdf+xml",
 }
 RDF_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML}
+MAX_RESULT_BYTES = 64 << 20
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 # Characters XML 1.0 cannot carry at all, escaped or not: shown as U+FFFD so that the document stays well-formed.
@@ -137,7 +138,10 @@ class Answer:
 def answer(store: GraphStore, query: str, fmt: str, max_rows: int, timeout_s: float) -> Answer:
     """Run a checked query within its bounds and serialise it (this runs inside a SPARQL worker process)."""
     result = run_bounded(store, query, max_rows=max_rows, timeout_s=timeout_s)
-    return Answer(serialize(result, fmt), MEDIA_TYPES[fmt], result.truncated)
+    body = serialize(result, fmt)
+    if len(body) > MAX_RESULT_BYTES:  # few rows can still be huge: strings built by the query itself
+        raise QueryRefused(f"the result is larger than {MAX_RESULT_BYTES >> 20} MiB: select fewer or shorter values, or page with LIMIT")
+    return Answer(body, MEDIA_TYPES[fmt], result.truncated)
 
 
 def _answer_into(channel: Connection, settings: Settings, query: str, fmt: str, max_rows: int, timeout_s: float) -> None:

@@ -77,6 +77,22 @@ def test_explain_knows_a_process_aligned_below_every_floor(store: OxigraphStore)
     assert report["aligned"] is True and report["missions"] == {} and report["primary"] is None
 
 
+def test_mission_contract_lists_show_each_process_at_its_best_outcome_area(store: OxigraphStore) -> None:
+    from kg.missions import ContractFilters, mission_contracts
+
+    page = mission_contracts(store, "health", limit=50)
+    best = {}
+    for row in store.select("""SELECT ?ocid ?o ?s WHERE { ?a mkg:alignedProcess ?p ; mkg:mission <https://w3id.org/missionkg/id/mission/health> ;
+            mkg:outcome ?o ; mkg:score ?s . ?p mkg:ocid ?ocid }""").rows:
+        best[row["ocid"]] = max(best.get(row["ocid"], (0.0, "")), (float(row["s"]), row["o"].rsplit("/", 1)[1]))
+    shown = [(item.ocid, item.outcome) for item in page.items if item.ocid in best]
+    assert len(shown) > 10 and all(outcome == best[ocid][1] for ocid, outcome in shown)
+    wanted = shown[0][1]
+    other = min({slug for _, slug in best.values()} - {wanted})  # filtered to another area, a process shows that area
+    filtered = mission_contracts(store, "health", ContractFilters(outcome=other), limit=50)
+    assert filtered.items and all(item.outcome == other for item in filtered.items)
+
+
 def test_explain_unknown_ocid_says_what_to_do(store: OxigraphStore) -> None:
     with pytest.raises(NotFound, match="no process with OCID 'ocds-nope'"):
         explain(store, "ocds-nope")

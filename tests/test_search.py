@@ -125,6 +125,13 @@ def test_bad_filters_are_refused_with_the_fix() -> None:
         SearchFilters(published_from="last week")
     with pytest.raises(QueryError, match="digits"):
         SearchFilters(cpv=("roads",))
+    for day in ("2025-01-01garbage", "2025-01-01T99:99"):
+        with pytest.raises(QueryError, match="YYYY-MM-DD"):
+            SearchFilters(as_of=day)
+    assert SearchFilters(as_of="2025-01-01T23:30:00Z").as_of == "2025-01-01"
+    for value in (float("nan"), float("inf")):
+        with pytest.raises(QueryError, match="min_value must be a finite number"):
+            SearchFilters(min_value=value)
 
 
 def test_snippets_escape_the_notice_text() -> None:

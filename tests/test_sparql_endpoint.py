@@ -193,6 +193,22 @@ def test_the_command_line_keeps_the_endpoints_bounds(api_settings: Settings) -> 
     assert slow.returncode == 1 and "time budget of 1 s" in slow.stderr and time.monotonic() - started < 20
 
 
+def test_a_query_past_the_memory_cap_is_refused_and_the_worker_recovers(api_settings: Settings) -> None:  # noqa: F811
+    with TestClient(create_app(api_settings, ApiOptions(sparql_workers=1, sparql_memory_mb=300))) as small:
+        hungry = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
+        body = assert_problem(small.get("/sparql", params={"query": hungry}), 400)
+        assert "more than 300 MiB of memory" in body["detail"]
+
+
+
+def test_a_result_too_large_to_send_is_refused(client: TestClient) -> None:
+    # few rows of strings the query builds itself: 700 rows of 117,000 characters
+    grow = ('BIND("0123456789" AS ?x) BIND(REPLACE(?x, "", ?x) AS ?y) BIND(REPLACE(?y, "", ?y) AS ?z) '
+            'BIND(CONCAT(?z, ?z, ?z, ?z, ?z, ?z, ?z, ?z) AS ?w)')
+    body = assert_problem(client.get("/sparql", params={"query": f"SELECT ?w WHERE {{ ?s ?p ?o {grow} }} LIMIT 700"}), 400)
+    assert "larger than 64 MiB" in body["detail"]
+
+
 def test_row_cap_truncates_and_says_so(api_settings: Settings) -> None:  # noqa: F811
     with TestClient(create_app(replace(api_settings, max_rows=3), ApiOptions(sparql_workers=1))) as c:
         response = c.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o }"})

@@ -19,6 +19,13 @@ def healthz() -> Health:
 @router.get("/readyz", summary="Readiness", responses=problem_responses(503))
 def readyz(request: Request) -> Ready:
     """The store opens and can be queried: 503 (problem+json) with the reason when it cannot."""
-    settings = request.app.state.settings
-    figures = graph_stats(request.app.state.holder.get())
-    return Ready(status="ready", store=settings.store_url or "embedded", processes=figures["processes"], missions=figures["missions"])
+    settings, store = request.app.state.settings, request.app.state.holder.get()
+    # Counting is a scan of the store: done once per store snapshot (the holder reopens a changed store), as
+    # probes come every few seconds; the ASK still proves each time that the store answers.
+    cached = getattr(request.app.state, "ready_figures", None)
+    if cached is None or cached[0] is not store:
+        figures = graph_stats(store)
+        cached = request.app.state.ready_figures = (store, figures["processes"], figures["missions"])
+    else:
+        store.ask("ASK { ?s ?p ?o }")
+    return Ready(status="ready", store=settings.store_url or "embedded", processes=cached[1], missions=cached[2])

@@ -41,8 +41,10 @@ def mission_contracts(
     max_value: Annotated[float | None, Query(ge=0, le=1e15, description="Highest tender value.")] = None,
     limit: Annotated[int, Query(ge=1, le=missions.MAX_PAGE, description="Page size (at most 100).")] = 20,
     offset: Annotated[int, Query(ge=0, le=missions.MAX_OFFSET, description="Items to skip (at most 10,000).")] = 0,
+    advances: Annotated[bool, Query(description="Only processes that advance the mission (at or above its threshold), as /missions counts them; "
+                                                "by default every aligned process, ranked.")] = False,
 ) -> ContractPage:
     """Ranked by each process's best alignment score for the mission, then by OCID; paginated with a hard cap."""
-    filters = missions.ContractFilters(min_score, outcome, cpv, year, min_value, max_value)
+    filters = missions.ContractFilters(min_score, outcome, cpv, year, min_value, max_value, advances)
     page = missions.mission_contracts(store, mission_id, filters, limit=limit, offset=offset)
     return ContractPage.model_validate(page, from_attributes=True)

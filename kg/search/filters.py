@@ -7,6 +7,7 @@ whenever that many processes match it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
@@ -20,7 +21,7 @@ STATUSES = ("open", "awarded", "closed")
 
 
 def parse_day(value: object, name: str = "date") -> str | None:
-    """An ISO day ``YYYY-MM-DD`` from a date, datetime or string (a longer ISO timestamp is cut to its day)."""
+    """An ISO day ``YYYY-MM-DD`` from a date, datetime or string (an ISO timestamp gives its day; nothing else does)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -29,7 +30,9 @@ def parse_day(value: object, name: str = "date") -> str | None:
         return value.isoformat()
     text = str(value).strip()
     try:
-        return date.fromisoformat(text[:10]).isoformat()
+        if len(text) == 10:
+            return date.fromisoformat(text).isoformat()
+        return datetime.fromisoformat(text).date().isoformat()  # Python 3.11 reads a trailing Z
     except ValueError:
         raise QueryError(f"{name} must be a date written YYYY-MM-DD, got {text!r}") from None
 
@@ -83,6 +86,9 @@ class SearchFilters:
             raise QueryError(f"min_score must be between 0 and 1, got {self.min_score}")
         if self.status is not None and self.status not in STATUSES:
             raise QueryError(f"unknown status {self.status!r}: use one of {', '.join(STATUSES)}")
+        for name in ("min_value", "max_value"):
+            if getattr(self, name) is not None and not math.isfinite(getattr(self, name)):
+                raise QueryError(f"{name} must be a finite number, got {getattr(self, name)}")
         if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
             raise QueryError(f"min_value {self.min_value:g} is above max_value {self.max_value:g}")
         cpv = (self.cpv,) if isinstance(self.cpv, str) else tuple(self.cpv or ())

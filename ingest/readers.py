@@ -97,7 +97,7 @@ def iter_inputs(paths: Sequence[str]) -> Iterator[str]:
         if path == "-":
             expanded.append(path)
         elif os.path.isdir(path):
-            found = sorted(str(f) for f in Path(path).rglob("*") if f.name.endswith(SUFFIXES) and f.is_file())
+            found = sorted(str(f) for f in Path(path).rglob("*") if f.name.lower().endswith(SUFFIXES) and f.is_file())
             if not found:
                 raise InputNotFound(f"{path} holds no {', '.join(SUFFIXES)} files; check the directory")
             expanded.extend(found)
@@ -305,8 +305,8 @@ def _expand(value: Any, source: str, line: int | None, pointer: str | None) -> I
     elif isinstance(value, dict) and isinstance(value.get("records"), list):
         for index, record in enumerate(value["records"]):
             yield from _record(record, source, line, _join(pointer, f"records/{index}"))
-    elif isinstance(value, dict) and isinstance(value.get("releases"), list):
-        if "ocid" in value:  # a record on its own, as ocdskit's is_record() has it
+    elif isinstance(value, dict) and (isinstance(value.get("releases"), list) or isinstance(value.get("compiledRelease"), dict)):
+        if "ocid" in value or "releases" not in value:  # a record on its own, as ocdskit's is_record() has it
             yield from _record(value, source, line, pointer)
         else:
             for index, release in enumerate(value["releases"]):

@@ -340,6 +340,20 @@ def test_missing_path_raises_before_anything_is_read(tmp_path):
         next(releases)
 
 
+def test_suffixes_in_capitals_are_inputs_too(tmp_path):
+    (tmp_path / "X.JSONL").write_bytes(jsonl(1, "ocds-caps"))
+    (tmp_path / "y.json.GZ").write_bytes(gzip.compress(jsonl(1, "ocds-gzcaps")))
+    assert list(iter_inputs([str(tmp_path)])) == [str(tmp_path / "X.JSONL"), str(tmp_path / "y.json.GZ")]
+
+
+def test_a_record_with_only_a_compiled_release_loads_it(tmp_path):
+    record = {"ocid": "ocds-rec-1", "compiledRelease": {"ocid": "ocds-rec-1", "id": "c", "tender": {"title": "Gritting"}}}
+    path = tmp_path / "record.jsonl"
+    path.write_bytes(orjson.dumps(record) + b"\n")
+    [item] = read(path)
+    assert isinstance(item, SourceRelease) and item.kind == "compiledRelease" and item.release["tender"]["title"] == "Gritting"
+
+
 def test_directory_without_inputs_raises(tmp_path):
     (tmp_path / "readme.txt").write_text("nothing here")
     with pytest.raises(InputNotFound, match="holds no .json"):

@@ -19,9 +19,11 @@ def align(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     from kg.align import align_processes
     from kg.store import open_store
 
-    store = open_store(settings_for(data_dir))
+    settings = settings_for(data_dir)
+    open_store(settings, read_only=True).close()  # a missing store is reported, not created empty
+    store = open_store(settings)
     try:
-        figures = align_processes(settings_for(data_dir), store)
+        figures = align_processes(settings, store)
     finally:
         store.close()
     if json_out:

@@ -286,9 +286,13 @@ class SupplierProfile(OrganisationProfile):
     """What a supplier won: awards, totals, buyers, CPV mix, missions."""
 
     awards: list[dict[str, Any]] = Field(default_factory=list)
+    awards_truncated: bool = Field(False, description="The award list was cut at the row cap (the counts and totals were not).")
     award_count: int = 0
-    total_value: dict[str, float] = Field(default_factory=dict, examples=[{"GBP": 60000000.0}])
+    total_value: dict[str, float] = Field(default_factory=dict, examples=[{"GBP": 60000000.0}],
+                                          description="Full value of every award it shares, per currency (a framework's whole value).")
+    sole_supplier_value: dict[str, float] = Field(default_factory=dict, description="Value of the awards it won alone, per currency.")
     buyers: list[dict[str, Any]] = Field(default_factory=list)
+    commitments: dict[str, Any] = Field(default_factory=dict, description="Social-value commitments of the processes it won: count, by theme, examples.")
 
 
 class BuyerProfile(OrganisationProfile):
@@ -298,7 +302,8 @@ class BuyerProfile(OrganisationProfile):
     award_count: int = 0
     awarded_value: dict[str, float] = Field(default_factory=dict)
     suppliers: list[dict[str, Any]] = Field(default_factory=list)
-    sme_supplier_share: float | None = None
+    suppliers_truncated: bool = Field(False, description="The supplier list was cut at the row cap.")
+    sme_award_share: float | None = Field(None, description="Share of its awards' suppliers whose notice states them SMEs, among those stating it.")
 
 
 class QueryParameter(BaseModel):

@@ -185,6 +185,10 @@ def test_suppliers_and_buyers(client: TestClient, store: OxigraphStore) -> None:
     buyer = profile["buyers"][0]["iri"]
     buyer_profile = client.get(f"/api/v1/buyers/{buyer.split('/id/org/')[1]}").json()
     assert buyer_profile["process_count"] >= 1 and supplier["s"] in [s["iri"] for s in buyer_profile["suppliers"]]
+    # every field the library returns is one the OpenAPI schema declares
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert set(profile) <= set(schemas["SupplierProfile"]["properties"])
+    assert set(buyer_profile) <= set(schemas["BuyerProfile"]["properties"]) and "sme_award_share" in buyer_profile
     assert_problem(client.get("/api/v1/suppliers/GB-COH-99999999"), 404)
     assert_problem(client.get("/api/v1/suppliers"), 422)
 

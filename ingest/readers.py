@@ -108,7 +108,14 @@ def iter_inputs(paths: Sequence[str]) -> Iterator[str]:
     for path in expanded:
         if path != "-" and not os.access(path, os.R_OK):
             raise InputUnreadable(f"{path} cannot be read; check its permissions")
-    return iter(expanded)
+    unique: list[str] = []
+    seen: set[str] = set()
+    for path in expanded:  # a file named twice (also inside a directory given) is read once
+        real = os.path.realpath(path) if path != "-" else None
+        if real is None or real not in seen:
+            unique.append(path)
+            seen.add(real or "")
+    return iter(unique)
 
 
 def read_releases(paths: Sequence[str], *, root_path: str | None = None) -> Iterator[Item]:

@@ -340,6 +340,12 @@ def test_missing_path_raises_before_anything_is_read(tmp_path):
         next(releases)
 
 
+def test_a_file_named_twice_is_read_once(tmp_path):
+    (tmp_path / "a.jsonl").write_bytes(jsonl(2))
+    given = [str(tmp_path), str(tmp_path / "a.jsonl"), f"{tmp_path}/./a.jsonl", "-", "-"]
+    assert list(iter_inputs(given)) == [str(tmp_path / "a.jsonl"), "-", "-"]
+
+
 def test_suffixes_in_capitals_are_inputs_too(tmp_path):
     (tmp_path / "X.JSONL").write_bytes(jsonl(1, "ocds-caps"))
     (tmp_path / "y.json.GZ").write_bytes(gzip.compress(jsonl(1, "ocds-gzcaps")))

@@ -53,8 +53,8 @@ def build(
         err.print(
             f"read {summary.releases_read:,} releases: {summary.releases_loaded:,} loaded, "
             f"{summary.releases_quarantined:,} quarantined, {summary.releases_skipped:,} skipped; "
-            f"{summary.processes:,} processes, {summary.organisations:,} organisations, {summary.triples:,} triples "
-            f"in {summary.seconds:.1f} s"
+            f"{summary.processes_mapped:,} processes written in {summary.seconds:.1f} s; the graph now holds "
+            f"{summary.processes:,} processes, {summary.organisations:,} organisations, {summary.triples:,} triples"
         )
         if summary.releases_quarantined:
             reasons = ", ".join(f"{n} {r}" for r, n in sorted(summary.quarantine_reasons.items()))

@@ -168,7 +168,7 @@ def concentration(
     columns = ["group", "label", "awards", "value", "suppliers", "hhi", "top5_share", "leader", "leader_share", "new_entrants", "repeat_pairs",
                "single_bidder_share", "mean_tenderers", "tenderers_known"]
     if fmt is Format.table:  # the table keeps what fits a terminal; JSON and CSV carry every figure
-        columns = [c for c in columns if c != "leader_share" and (c != "new_entrants" or group == "year")]
+        columns = [c for c in columns if c not in ("leader_share", "mean_tenderers", "tenderers_known") and (c != "new_entrants" or group == "year")]
     emit(rows, Format.json if json_out else fmt, {"scope": scope.as_dict(), "group_by": group, "basis": basis.value}, columns, top)
 
 

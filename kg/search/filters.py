@@ -37,6 +37,17 @@ def parse_day(value: object, name: str = "date") -> str | None:
         raise QueryError(f"{name} must be a date written YYYY-MM-DD, got {text!r}") from None
 
 
+def _outcome_slug(value: str) -> str:
+    """The slug of an outcome area given as a slug, "<mission>/<slug>" or an IRI; QueryError when there is none such."""
+    from kg.outcomes import load_outcomes
+
+    slug = value.strip().rstrip("/").rsplit("/", 1)[-1]
+    known = sorted({o.slug for o in load_outcomes()})
+    if slug not in known:
+        raise QueryError(f"unknown outcome area {value!r}: use one of {', '.join(known)}")
+    return slug
+
+
 @dataclass(frozen=True)
 class SearchFilters:
     """Restrictions that combine with any query; every field left at its default means "no restriction".
@@ -82,6 +93,8 @@ class SearchFilters:
     def __post_init__(self) -> None:
         if self.mission is not None and self.mission not in MISSION_IDS:
             raise QueryError(f"unknown mission {self.mission!r}: use one of {', '.join(MISSION_IDS)}")
+        if self.outcome is not None:
+            object.__setattr__(self, "outcome", _outcome_slug(self.outcome))
         if self.min_score is not None and not 0.0 <= self.min_score <= 1.0:
             raise QueryError(f"min_score must be between 0 and 1, got {self.min_score}")
         if self.status is not None and self.status not in STATUSES:

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from ingest.countries import known_countries
+from ingest.errors import NothingUsable
 from ingest.pipeline import write_dirty
 from ingest.quarantine import Quarantine
 from ingest.readers import Rejected, read_releases
@@ -176,9 +177,9 @@ def build(
         summary.quarantine_reasons = quarantine.reasons()
         if summary.releases_read == 0:
             hint = f": --root-path {root_path!r} matched nothing" if root_path else ""
-            raise InputError(f"no records read from {', '.join(inputs)}{hint}")
+            raise NothingUsable(f"no records read from {', '.join(inputs)}{hint}", summary)
         if summary.releases_read == summary.releases_quarantined and summary.releases_read > 0 and summary.releases_loaded == 0 and summary.releases_skipped == 0:
-            raise InputError(f"nothing readable in {', '.join(inputs)}: every record was quarantined (see {settings.quarantine_path})")
+            raise NothingUsable(f"nothing readable in {', '.join(inputs)}: every record was quarantined (see {settings.quarantine_path})", summary)
         changed = _write(store, staging, summary, report, settings.data_dir / "build.unfinished")
         summary.stages = run_stages(settings, store, changed, report, skip=skip_stages)
         summary.processes = staging.count_processes()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from kg.errors import InputError
 
 
@@ -15,3 +17,11 @@ class InputNotFound(IngestError):
 
 class InputUnreadable(IngestError):
     """An input path exists but cannot be opened for reading."""
+
+
+class NothingUsable(InputError):
+    """Every input was read and none of it could be loaded; carries the build summary, which counts why."""
+
+    def __init__(self, message: str, summary: Any) -> None:
+        super().__init__(message)
+        self.summary = summary

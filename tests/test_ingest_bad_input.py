@@ -154,7 +154,8 @@ def test_unusable_file_next_to_good_input_is_quarantined(tmp_path, fixture, reas
 @pytest.mark.parametrize("fixture", ["not_ocds.json", "empty.jsonl"])
 def test_nothing_readable_exits_2_with_one_line(tmp_path, fixture):
     code, summary, stderr = missionkg_build(tmp_path, FIXTURES / fixture)
-    assert (code, summary) == (2, None)
+    assert code == 2 and summary["releases_read"] == summary["releases_quarantined"] == 1  # --json still counts
+    assert summary["quarantine_reasons"] == {quarantined(tmp_path)[0]["reason"]: 1}
     [message] = [line for line in stderr.splitlines() if line.strip()]
     assert message.startswith("Error: nothing readable in ") and str(FIXTURES / fixture) in message
     assert len(quarantined(tmp_path)) == 1  # and it says why

@@ -34,6 +34,7 @@ def build(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest.build import build as run_build
+    from ingest.errors import NothingUsable
 
     settings = settings_for(data_dir)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True) as bar:
@@ -44,9 +45,14 @@ def build(
                 tasks[stage] = bar.add_task({"read": "reading releases", "map": "mapping processes"}.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        summary = run_build(
-            settings, inputs, country=country, root_path=root_path, progress=progress, skip_stages=frozenset(skip or ())
-        )
+        try:
+            summary = run_build(
+                settings, inputs, country=country, root_path=root_path, progress=progress, skip_stages=frozenset(skip or ())
+            )
+        except NothingUsable as exc:
+            if json_out:  # scripts still get the counts of what was read and why it was refused
+                print_json(exc.summary.as_dict())
+            raise
     if json_out:
         print_json(summary.as_dict())
     else:

@@ -117,6 +117,7 @@ def test_probes(client: TestClient, store: OxigraphStore) -> None:
     ready = client.get("/readyz").json()
     processes = store.select("SELECT (COUNT(*) AS ?n) WHERE { ?p a mkg:ContractingProcess }").rows[0]["n"]
     assert ready == {"status": "ready", "store": "embedded", "processes": processes, "missions": 5}
+    assert client.head("/healthz").status_code == client.head("/readyz").status_code == 200  # load balancers probe with HEAD
 
 
 def test_readyz_without_a_store_is_503_with_the_fix(settings: Settings) -> None:

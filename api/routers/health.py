@@ -10,12 +10,14 @@ from kg.stats import graph_stats
 router = APIRouter(tags=["health"])
 
 
+@router.head("/healthz", include_in_schema=False)  # load balancers probe with HEAD
 @router.get("/healthz", summary="Liveness")
 def healthz() -> Health:
     """The process is up; touches nothing."""
     return Health(status="ok")
 
 
+@router.head("/readyz", include_in_schema=False)
 @router.get("/readyz", summary="Readiness", responses=problem_responses(503))
 def readyz(request: Request) -> Ready:
     """The store opens and can be queried: 503 (problem+json) with the reason when it cannot."""

@@ -11,6 +11,7 @@ _DATE_KEYS = frozenset({"date", "startDate", "endDate", "dateSigned", "datePubli
 _CHECKED = _DATE_KEYS | {"amount"}
 MIN_YEAR, MAX_YEAR = 1900, 2199
 MAX_AMOUNT = 1e12  # £1 trillion: above any real UK contract, below obvious unit errors
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 MAX_DEPTH = 100  # nesting of objects and lists: real releases stay near 10; far deeper is an attack or a bug
 # A calendar date, then optionally a time, then optionally a zone: what OCDS dates are (week and ordinal dates are not).
 _DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?))?([Zz]|[+-]\d{2}(?::?\d{2})?)?")
@@ -43,8 +44,13 @@ def parse_amount(value: object) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
+        text = value.strip().removeprefix("£").removeprefix("€").removeprefix("$").strip()
+        if "," in text:  # thousands separators only: "1,2,3" is no number
+            if not _THOUSANDS.fullmatch(text):
+                return None
+            text = text.replace(",", "")
         try:
-            return float(value.replace(",", "").strip())
+            return float(text)
         except ValueError:
             return None
     return None

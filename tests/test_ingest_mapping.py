@@ -286,6 +286,13 @@ def test_counts_are_whole_numbers_from_numbers_or_digits():
         36, 36, 7, 36, None, None, None, None, None, None]
 
 
+def test_amounts_written_as_text_keep_their_meaning():
+    from ingest.validate import parse_amount
+
+    written = ("50000", "£50,000", "50,000.50", "1,000,000", "€ 12", "-1,000", "1,2,3", "1,00", "50 000", "abc")
+    assert [parse_amount(v) for v in written] == [50000.0, 50000.0, 50000.5, 1e6, 12.0, -1000.0, None, None, None, None]
+
+
 def test_bid_statistics_of_lots_the_tender_does_not_list_are_left_out():
     def tenderers(lots: list, statistics: list) -> dict[str, str]:
         release = {"ocid": "ocds-mkgbid-001", "id": "1", "date": "2026-01-01T00:00:00Z", "tag": ["award"],

@@ -75,6 +75,7 @@ class Aligner:
 
         self.embedder = Embedder(settings)
         self._model = model
+        self._model_path = settings.alignment_model
         self.outcomes = load_outcomes()
         self.prototypes = Prototypes(self.embedder, self.outcomes)
 
@@ -82,7 +83,7 @@ class Aligner:
     def model(self) -> AlignmentModel:
         """The alignment model, loaded on first use (computing signals for fitting needs none)."""
         if self._model is None:
-            self._model = load_model()
+            self._model = load_model(self._model_path)
         return self._model
 
     def signals(self, texts: Sequence[Any]) -> Signals:

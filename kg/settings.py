@@ -35,6 +35,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", str(DEFAULT_DATA_DIR)) or DEFAULT_DATA_DIR))
     store_url: str | None = field(default_factory=lambda: _env("STORE_URL"))
     model: str | None = field(default_factory=lambda: _env("MODEL"))
+    alignment_model: Path | None = field(default_factory=lambda: Path(path) if (path := _env("ALIGNMENT_MODEL")) else None)
     device: str = field(default_factory=lambda: _env("DEVICE", "cpu") or "cpu")
     embed_batch_size: int = 64
     query_timeout_s: float = field(default_factory=lambda: _number("QUERY_TIMEOUT", "10", float))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,20 @@ def test_gold_file_errors_name_the_line(tmp_path: Path) -> None:
     bad.write_text("\n")
     with pytest.raises(InputError, match="holds no labelled processes"):
         load_gold(bad)
+
+
+def test_fit_to_another_file_leaves_the_shipped_model_and_aligns_with_it(aligned_settings: Settings, tmp_path: Path) -> None:
+    from conftest import ALIGNED_SOURCES
+
+    shipped = (Path(__file__).parents[1] / "kg" / "models" / "alignment.json").read_bytes()
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(g) + "\n" for g in load_gold(GOLD) if g["source"] in ALIGNED_SOURCES))
+    out = tmp_path / "model.json"
+    fitted = cli("eval", "alignment", "--gold", str(gold), "--fit", "--model-out", str(out), "--data-dir", str(aligned_settings.data_dir))
+    assert fitted.returncode == 0, fitted.stderr
+    assert out.is_file() and (Path(__file__).parents[1] / "kg" / "models" / "alignment.json").read_bytes() == shipped
+    aligner = Aligner(replace(aligned_settings, alignment_model=out))
+    assert aligner.model.info == load_model(out).info != load_model().info
 
 
 def test_fitting_needs_two_sources(tmp_path: Path) -> None:

@@ -119,7 +119,7 @@ def eval_alignment(
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
     fit: Annotated[bool, typer.Option("--fit", help="Refit the model on GOLD (leave-one-source-out figures first) and save it to --model-out.")] = False,
-    model_out: Annotated[Path | None, typer.Option(help="Where --fit saves the model (default: the shipped kg/models/alignment.json, which align and build use).")] = None,
+    model_out: Annotated[Path | None, typer.Option(help="Where --fit saves the model (default: the shipped kg/models/alignment.json, which align and build use unless MISSIONKG_ALIGNMENT_MODEL names another).")] = None,
 ) -> None:
     """Score the graph's alignments against hand labels: accuracy, macro-F1, per-mission precision/recall, precision@20."""
     from kg.align_eval import load_gold, metrics
@@ -141,7 +141,7 @@ def eval_alignment(
         predicted = {r["ocid"]: r for r in alignment_rows(open_store(settings, read_only=True))}
         report = metrics(rows, predicted)
         report["unaligned"] = sum(r["ocid"] not in predicted for r in rows)
-        model = load_model()
+        model = load_model(settings.alignment_model)
         report["in_sample"] = fitted_on(model, rows)
         report["model_cv_macro_f1"] = model.info.get("cv_macro_f1")
     if json_out:

@@ -21,7 +21,7 @@ class ApiOptions:
 
     cors_origins: tuple[str, ...] = field(default_factory=_origins)
     sparql_workers: int = field(default_factory=lambda: max(1, int(os.environ.get("MISSIONKG_SPARQL_WORKERS", "2"))))
-    # Heap a SPARQL worker may take (MiB); a query needing more ends its worker and is refused, not the machine.
+    # Heap a query may add to its SPARQL worker (MiB); one needing more ends its worker and is refused, not the machine.
     sparql_memory_mb: int = field(default_factory=lambda: max(0, int(os.environ.get("MISSIONKG_SPARQL_MEMORY_MB", "2048"))))
     store_check_s: float = 1.0
     warm_search: bool = False

@@ -31,15 +31,12 @@ _GRACE_S = 0.5
 def _serve(conn: Connection, settings: Settings, memory_mb: int = 0) -> None:
     """Worker loop: receive (generation, function, args), answer ("ok", result) or an error, until the pipe closes.
 
-    With `memory_mb`, the worker's heap is capped (RLIMIT_DATA): a query that needs more aborts the worker.
+    With `memory_mb`, the heap a query may add to the worker's, once the store is open, is capped: a query that
+    needs more aborts the worker.
     """
     from kg.store import open_store  # imported here so the parent's start-up is not slowed by the child's
 
-    if memory_mb and sys.platform == "linux":
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_DATA, (memory_mb << 20, memory_mb << 20))
-
+    capped = not memory_mb or sys.platform != "linux"
     conn.send(("ready", None))
     store, generation = None, None
     while True:
@@ -50,11 +47,24 @@ def _serve(conn: Connection, settings: Settings, memory_mb: int = 0) -> None:
         try:
             if store is None or wanted != generation:
                 store, generation = open_store(settings, read_only=True), wanted
+            if not capped:  # after the first open: the store's own caches are not the query's to pay for
+                _cap_heap(memory_mb)
+                capped = True
             conn.send(("ok", function(store, *args)))
         except MissionKGError as exc:
             conn.send(("error", exc))
         except Exception:  # noqa: BLE001  (a bug: reported to the parent, which logs it and answers 500)
             conn.send(("bug", traceback.format_exc()))
+
+
+def _cap_heap(memory_mb: int) -> None:
+    """Let this process's data segment grow by at most `memory_mb` MiB from what it holds now (RLIMIT_DATA)."""
+    import resource
+
+    with open("/proc/self/status", encoding="ascii") as status:
+        used_kb = next(int(line.split()[1]) for line in status if line.startswith("VmData:"))
+    limit = (used_kb << 10) + (memory_mb << 20)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
 class _Worker:

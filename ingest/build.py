@@ -6,7 +6,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -19,9 +18,8 @@ from ingest.readers import Rejected, read_releases
 from ingest.stages import run_stages
 from ingest.staging import Staging
 from ingest.validate import release_problem
-from kg.cpv import cpv_quads_for_codes
 from kg.errors import InputError
-from kg.namespaces import GRAPH_CPV, GRAPH_MISSIONS, ID
+from kg.namespaces import GRAPH_MISSIONS
 from kg.settings import Settings
 from kg.store import GraphStore, open_store
 from kg.vocab import load_vocabularies
@@ -107,51 +105,18 @@ def _buyer_country(release: dict[str, Any], country_code: Callable[[Any], str | 
     return "?" if code is None and country_stated(address) else code
 
 
-def _write(store: GraphStore, staging: Staging, summary: BuildSummary, progress: Progress, marker: Path) -> list[str]:
-    """Map every dirty process and write its graph (ingest.pipeline); returns their OCIDs.
-
-    `marker` exists while processes are written but their CPV codes not yet described: a build that finds it
-    was interrupted there, and describes every code the graph lacks, not only those of the processes it maps.
-    """
+def _write(store: GraphStore, staging: Staging, summary: BuildSummary, progress: Progress) -> list[str]:
+    """Map every dirty process and write its graph (ingest.pipeline); returns their OCIDs."""
     total = len(staging.dirty())
-    resumed = marker.exists()
-    marker.touch()
 
     def done(count: int) -> None:
         summary.processes_mapped += count
         progress("map", summary.processes_mapped, total)
 
-    changed, cpv_labels, failures = write_dirty(store, staging, done)
+    changed, failures = write_dirty(store, staging, done)
     summary.processes_failed = len(failures)
     summary.failure_examples = dict(islice(failures.items(), FAILURE_EXAMPLES))
-    if resumed:
-        cpv_labels = {**dict.fromkeys(_undescribed_cpv(store)), **cpv_labels}
-    _add_missing_cpv(store, cpv_labels)
-    marker.unlink()
     return changed
-
-
-def _undescribed_cpv(store: GraphStore) -> list[str]:
-    """CPV codes that classify something in the graph but have no concept (a scan of every classification)."""
-    rows = store.select(
-        f"SELECT DISTINCT ?c WHERE {{ ?x mkg:classification|mkg:mainClassification ?c "
-        f'FILTER(STRSTARTS(STR(?c), "{ID}cpv/")) FILTER NOT EXISTS {{ GRAPH <{GRAPH_CPV.value}> {{ ?c skos:notation ?n }} }} }}'
-    ).rows
-    return [row["c"].rsplit("/", 1)[1] for row in rows]
-
-
-def _add_missing_cpv(store: GraphStore, labels: dict[str, str | None]) -> None:
-    """Give CPV codes seen in notices a concept (with ancestors) when no CPV list has described them."""
-    if not labels:
-        return
-    rows = store.select(
-        f"SELECT ?c (SAMPLE(?l) AS ?label) WHERE {{ GRAPH <{GRAPH_CPV.value}> "
-        "{ ?s skos:notation ?c OPTIONAL { ?s skos:prefLabel ?l } } } GROUP BY ?c"
-    ).rows
-    known = {row["c"]: row["label"] for row in rows}
-    wanted = {code: label for code, label in labels.items() if code not in known or (label and not known[code])}
-    if wanted:
-        store.add_quads(cpv_quads_for_codes(wanted))
 
 
 def build(
@@ -175,12 +140,11 @@ def build(
         sources = _stage(inputs, staging, quarantine, summary, country.upper() if country else None, root_path, report)
         quarantine.write(sources)
         summary.quarantine_reasons = quarantine.reasons()
-        if summary.releases_read == 0:
-            hint = f": --root-path {root_path!r} matched nothing" if root_path else ""
-            raise NothingUsable(f"no records read from {', '.join(inputs)}{hint}", summary)
+        if summary.releases_read == 0 and root_path:  # an empty package is no mistake; a prefix that finds nothing is
+            raise NothingUsable(f"no records read from {', '.join(inputs)}: --root-path {root_path!r} matched nothing", summary)
         if summary.releases_read == summary.releases_quarantined and summary.releases_read > 0 and summary.releases_loaded == 0 and summary.releases_skipped == 0:
             raise NothingUsable(f"nothing readable in {', '.join(inputs)}: every record was quarantined (see {settings.quarantine_path})", summary)
-        changed = _write(store, staging, summary, report, settings.data_dir / "build.unfinished")
+        changed = _write(store, staging, summary, report)
         summary.stages = run_stages(settings, store, changed, report, skip=skip_stages)
         summary.processes = staging.count_processes()
         summary.release_conflicts = staging.conflicts()

@@ -31,12 +31,13 @@ from multiprocessing import get_context
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from pyoxigraph import NamedNode, RdfFormat
+from pyoxigraph import NamedNode, RdfFormat, serialize
 
 from ingest.compile import compile_releases
 from ingest.mapping import Mapped, ReleaseInfo, map_process
 from ingest.staging import CLEAN, STALE, Staging, open_reader, releases_for
-from kg.namespaces import process_graph
+from kg.cpv import cpv_quads_for_codes
+from kg.namespaces import GRAPH_CPV, process_graph
 from kg.store import GraphStore
 
 MAP_BATCH = 1_000  # processes per batch: one bulk load each (a bigger one costs memory, not time)
@@ -91,6 +92,26 @@ def _merge_labels(into: Labels, labels: Labels) -> None:
             into[code] = label
 
 
+class _Concepts:
+    """The CPV concepts the graph has, so that codes a batch's notices use first get one in that batch's own load
+    (labelled as the notice labels them when no CPV list did): no batch is clean without its codes' concepts."""
+
+    def __init__(self, store: GraphStore) -> None:
+        rows = store.select(
+            f"SELECT ?c (SAMPLE(?l) AS ?label) WHERE {{ GRAPH <{GRAPH_CPV.value}> "
+            "{ ?s skos:notation ?c OPTIONAL { ?s skos:prefLabel ?l } } } GROUP BY ?c"
+        ).rows
+        self.known: Labels = {row["c"]: row["label"] for row in rows}
+
+    def add_new(self, labels: Labels, target: Path) -> None:
+        """Append to a batch's N-Quads the concepts (with ancestors) of codes the graph does not describe yet."""
+        wanted = {code: label for code, label in labels.items() if code not in self.known or (label and not self.known[code])}
+        if wanted:
+            with target.open("ab") as out:
+                out.write(serialize(cpv_quads_for_codes(wanted), format=RdfFormat.N_QUADS) or b"")
+            self.known.update(wanted)
+
+
 def load_batch(store: GraphStore, stale: list[NamedNode], nquads: Path) -> None:
     """Drop the graphs a batch replaces, then load its quads (and delete their file) and make them durable."""
     store.drop_graphs(stale)
@@ -113,9 +134,10 @@ def _worker_pool(workers: int, stack: ExitStack) -> Executor | None:
 
 def write_dirty(
     store: GraphStore, staging: Staging, done: Done, *, workers: int | None = None
-) -> tuple[list[str], Labels, Failures]:
-    """Map and load every dirty process; returns the OCIDs written, the CPV labels seen, and the processes that
-    could not be mapped (left dirty, so that the next build tries them again, with the graph they had before).
+) -> tuple[list[str], Failures]:
+    """Map and load every dirty process, with concepts for the CPV codes they are first to use; returns the OCIDs
+    written and the processes that could not be mapped (left dirty, so that the next build tries them again, with
+    the graph they had before).
 
     Args:
         store: the graph store to write.
@@ -128,8 +150,8 @@ def write_dirty(
     batches = [dirty[start : start + MAP_BATCH] for start in range(0, len(dirty), MAP_BATCH)]
     if workers is None:
         workers = WORKERS if len(dirty) >= PARALLEL_MIN else 0
-    labels: Labels = {}
     failures: Failures = {}
+    concepts = _Concepts(store) if batches else None
     # Leaving the stack waits for work in flight, also after an error, so the store closes idle, and then removes
     # the batch files. The pool is entered before the loaders: its workers are forked by the first submissions,
     # before any loader thread exists.
@@ -165,7 +187,8 @@ def write_dirty(
             except BrokenProcessPool:  # a worker died (killed, out of memory): map here from now on
                 pool = None
                 batch_labels, batch_failures = map_batch(staging.db, ocids, target)
-            _merge_labels(labels, batch_labels)
+            if concepts is not None:
+                concepts.add_new(batch_labels, target)
             failures.update(batch_failures)
             kept = {process_graph(ocid) for ocid in batch_failures}  # a process that failed keeps its last good graph
             stale = [graph for graph in stale if graph not in kept]
@@ -177,4 +200,4 @@ def write_dirty(
             loading.append((ocids, loader.submit(load_batch, store, stale, target)))
         while loading:
             finish(*loading.popleft())
-    return [ocid for ocid, _ in dirty if ocid not in failures], labels, failures
+    return [ocid for ocid, _ in dirty if ocid not in failures], failures

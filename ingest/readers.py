@@ -313,7 +313,7 @@ def _expand(value: Any, source: str, line: int | None, pointer: str | None) -> I
         for index, record in enumerate(value["records"]):
             yield from _record(record, source, line, _join(pointer, f"records/{index}"))
     elif isinstance(value, dict) and (isinstance(value.get("releases"), list) or isinstance(value.get("compiledRelease"), dict)):
-        if "ocid" in value or "releases" not in value:  # a record on its own, as ocdskit's is_record() has it
+        if "ocid" in value or not isinstance(value.get("releases"), list):  # a record on its own, as ocdskit's is_record() has it
             yield from _record(value, source, line, pointer)
         else:
             for index, release in enumerate(value["releases"]):

@@ -48,3 +48,9 @@ def load_outcomes() -> tuple[Outcome, ...]:
             phrases=tuple(values(MKG.examplePhrase)), cpv_prefixes=tuple(values(MKG.cpvPrefix)),
         ))
     return tuple(sorted(outcomes, key=lambda o: (MISSION_IDS.index(o.mission), o.slug)))
+
+
+def find_outcome(value: str) -> Outcome | None:
+    """The outcome area named by its slug, "<mission>/<slug>" or IRI; None when ontology/missions.ttl has none such."""
+    mission, _, slug = value.strip().removeprefix(f"{ID}outcome/").strip("/").rpartition("/")
+    return next((o for o in load_outcomes() if o.slug == slug and mission in ("", o.mission)), None)

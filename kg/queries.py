@@ -27,40 +27,16 @@ import pyoxigraph as ox
 import ontology
 from kg.errors import NotFound, QueryError, QueryRefused, QueryTimeout
 from kg.namespaces import MISSION_IDS, mission_iri
+from kg.sparql_text import syntax_views
 from kg.store import GraphStore, OxigraphStore, Rows, run_embedded, to_python
 
 MAX_QUERY_CHARS = 100_000
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 _UPDATES = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 
-# Strings (long before short), IRIs and comments, in the order SPARQL's own tokenizer would see them.
-_OPAQUE = re.compile(
-    r"""'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''|\"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\""""
-    r"""|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*"|<[^<>"{}|^`\\\x00-\x20]*>|\#[^\n\r]*""",
-    re.DOTALL,
-)
-_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # A keyword is not part of a variable (?x, $x), prefixed name (ex:x, x:), blank node label or language tag.
 _SERVICE = re.compile(r"(?<![\w:?$@\\])SERVICE(?![\w:])", re.IGNORECASE)
 _PROLOGUE = re.compile(r"\s*(?:(?:BASE\s*<>|PREFIX\s*[^\s:]*:\s*<>)\s*)*([A-Za-z]*)", re.IGNORECASE)
-
-
-def _blank_opaque(text: str) -> str:
-    """The query with every string, IRI and comment replaced by an empty one, so only syntax remains."""
-    def blank(match: re.Match[str]) -> str:
-        token = match.group(0)
-        return " " if token.startswith("#") else (" <> " if token.startswith("<") else ' "" ')
-
-    return _OPAQUE.sub(blank, text)
-
-
-def _unescape_codepoints(text: str) -> str:
-    """SPARQL 1.1 lets \\uXXXX escapes stand anywhere; check the text as a parser that expands them would see it."""
-    def expand(match: re.Match[str]) -> str:
-        value = int(match.group(1) or match.group(2), 16)
-        return chr(value) if value <= 0x10FFFF else match.group(0)
-
-    return _CODEPOINT.sub(expand, text)
 
 
 def check_query(text: str) -> str:
@@ -69,7 +45,7 @@ def check_query(text: str) -> str:
         raise QueryError("the query is empty")
     if len(text) > MAX_QUERY_CHARS:
         raise QueryRefused(f"the query is {len(text):,} characters long; the limit is {MAX_QUERY_CHARS:,}")
-    views = [_blank_opaque(text), _blank_opaque(_unescape_codepoints(text))]
+    views = syntax_views(text)
     if any(_SERVICE.search(view) for view in views):
         raise QueryRefused("SERVICE (federated query) is not allowed: this endpoint never sends requests to other servers")
     found = _PROLOGUE.match(views[0])

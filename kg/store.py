@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from kg.errors import QueryError, QueryTimeout, StoreError, StoreLockedError
 from kg.namespaces import PREFIXES
 from kg.settings import Settings
+from kg.sparql_text import blank_opaque, syntax_views
 
 RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -104,22 +105,19 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
 
-# What a SPARQL keyword can never sit inside: strings, IRIs and comments (an IRI's `#` is not a comment).
-_NOT_KEYWORDS = re.compile(
-    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
-)
-_FROM = re.compile(r"(?<![\w?$:])FROM(?![\w:-])", re.IGNORECASE)
-_PREFIX_DECLARATION = re.compile(r"(?<![\w?$:])PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+# A keyword is not part of a variable, prefixed name (ex:date-from, ex:valid.from), blank node or language tag.
+_FROM = re.compile(r"(?<![\w:?$@\\.-])FROM(?![\w:-])", re.IGNORECASE)
+_PREFIX_DECLARATION = re.compile(r"(?<![\w:?$@\\.-])PREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
 
 
 def declares_dataset(query: str) -> bool:
     """Whether the query names its own dataset (FROM or FROM NAMED), which the union default graph would override."""
-    return bool(_FROM.search(_NOT_KEYWORDS.sub(" ", query)))
+    return any(_FROM.search(view) for view in syntax_views(query))
 
 
 def with_prefixes(query: str) -> str:
     """The query with the project prefixes it does not declare itself, for SPARQL servers reached by URL."""
-    declared = {name or "" for name in _PREFIX_DECLARATION.findall(_NOT_KEYWORDS.sub(" ", query))}
+    declared = {name or "" for name in _PREFIX_DECLARATION.findall(blank_opaque(query))}
     header = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if p not in declared)
     return header + query
 
@@ -141,7 +139,7 @@ class OxigraphStore:
                 self._store = ox.Store()
             elif read_only:
                 if not self.path.exists():
-                    raise StoreError(f"no graph store at {self.path}: run `missionkg build` or `missionkg vocab load` first")
+                    raise _no_store(self.path)
                 self._store = ox.Store.read_only(str(self.path))
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
@@ -255,6 +253,16 @@ class OxigraphStore:
         """Flush and release the store."""
         self.flush()
         del self._store
+
+
+def _no_store(path: Path) -> StoreError:
+    return StoreError(f"no graph store at {path}: run `missionkg build` or `missionkg vocab load` first")
+
+
+def require_store(settings: Settings) -> None:
+    """StoreError with the fix when the settings name an embedded store that does not exist (nothing is opened)."""
+    if not settings.store_url and not settings.store_dir.exists():
+        raise _no_store(settings.store_dir)
 
 
 def open_store(settings: Settings, *, read_only: bool = False) -> GraphStore:

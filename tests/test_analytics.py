@@ -210,8 +210,9 @@ def test_filters(store: OxigraphStore) -> None:
     assert processes(Scope(region="ukl18")) == ["t-4"]
     assert processes(Scope(date_from="2023-01-01", date_to="2023-02-28")) == ["t-3", "t-5"]
     assert processes(Scope(outcome="health/mental-health")) == processes(Scope(outcome="mental-health")) == ["t-3"]
-    with pytest.raises(ScopeError, match="no outcome area 'health/nowhere'"):
-        Scope(outcome="health/nowhere")
+    for wrong in ("health/nowhere", "growth/mental-health"):
+        with pytest.raises(ScopeError, match=f"no outcome area '{wrong}'"):
+            Scope(outcome=wrong)
     with pytest.raises(ScopeError, match="unknown mission 'wealth'"):
         Scope(mission="wealth")
     with pytest.raises(ScopeError, match="CPV prefix"):

@@ -358,6 +358,9 @@ def test_a_record_with_only_a_compiled_release_loads_it(tmp_path):
     path.write_bytes(orjson.dumps(record) + b"\n")
     [item] = read(path)
     assert isinstance(item, SourceRelease) and item.kind == "compiledRelease" and item.release["tender"]["title"] == "Gritting"
+    path.write_bytes(orjson.dumps({"releases": None, **record}) + b"\n")  # a releases key that holds no list
+    [item] = read(path)
+    assert isinstance(item, SourceRelease) and item.kind == "compiledRelease"
 
 
 def test_directory_without_inputs_raises(tmp_path):

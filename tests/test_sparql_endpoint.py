@@ -158,6 +158,21 @@ def test_refusals_are_problems(client: TestClient, request_kwargs: dict, status:
     assert words in body["detail"]
 
 
+@pytest.mark.parametrize(
+    ("query", "names"),
+    [
+        ("SELECT * FROM <g> {}", True), ("select * from named <g> {}", True), ("SELECT (COUNT(*) AS ?n)FROM <g> {}", True),
+        ("SELECT * \\u0046ROM <g> {}", True), ('SELECT ("""a\\"""" AS ?x) FROM <g> { ?s ?p "b" }', True),
+        ("SELECT * WHERE { ?s ex:date-from ?o }", False), ("SELECT * WHERE { ?s ex:valid.from ?o }", False),
+        ("SELECT ?from WHERE { ?s <http://a#from> 'FROM <x>' } # FROM <y>", False),
+    ],
+)
+def test_only_a_from_clause_names_the_dataset(query: str, names: bool) -> None:
+    from kg.store import declares_dataset
+
+    assert declares_dataset(query) is names
+
+
 def test_from_names_the_dataset_and_prefix_lines_in_strings_are_text(client: TestClient) -> None:
     count = "SELECT (COUNT(*) AS ?n) {from} WHERE {{ ?s ?p ?o }}"
     sizes = {}
@@ -198,7 +213,7 @@ def test_a_query_past_the_memory_cap_is_refused_and_the_worker_recovers(api_sett
         hungry = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
         body = assert_problem(small.get("/sparql", params={"query": hungry}), 400)
         assert "more than 300 MiB of memory" in body["detail"]
-
+        assert len(small.get("/sparql", params={"query": MISSIONS}).json()["results"]["bindings"]) == 5  # a new worker answers
 
 
 def test_a_result_too_large_to_send_is_refused(client: TestClient) -> None:

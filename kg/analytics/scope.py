@@ -46,19 +46,14 @@ def mission_slug(value: str) -> str:
 
 
 def outcome_key(value: str) -> str:
-    """"<mission>/<outcome slug>" of an outcome given by that key, its IRI or its slug alone (as search takes it)."""
-    from kg.outcomes import load_outcomes
+    """"<mission>/<outcome slug>" of an outcome area given by that key, its IRI or its slug alone."""
+    from kg.outcomes import find_outcome
 
-    key = value.removeprefix(OUTCOME_BASE).strip().strip("/")
-    known = {f"{o.mission}/{o.slug}" for o in load_outcomes()}
-    if "/" not in key:
-        key = next((k for k in sorted(known) if k.endswith(f"/{key}")), key)
-    mission, _, outcome = key.partition("/")
-    if not re.fullmatch(r"[A-Za-z0-9._~%-]+", outcome):
-        raise ScopeError(f"an outcome area is written <mission>/<outcome>, such as health/waiting-lists, not {value!r}")
-    if f"{mission_slug(mission)}/{outcome}" not in known:
-        raise ScopeError(f"no outcome area {value!r} in ontology/missions.ttl: see `missionkg sparql` for mkg:MissionOutcome")
-    return f"{mission_slug(mission)}/{outcome}"
+    found = find_outcome(value)
+    if found is None:
+        raise ScopeError(f"no outcome area {value!r} in ontology/missions.ttl: write <mission>/<outcome> or the slug, "
+                         "such as health/waiting-lists or waiting-lists")
+    return f"{found.mission}/{found.slug}"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from kg.commands.common import DataDir, JsonFlag, err, print_json, settings_for
+from kg.errors import InputError
 
 export_app = typer.Typer(help="Write JSON Lines exports to standard output (or -o FILE).", no_args_is_help=True)
 Output = Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of standard output.")]
@@ -17,10 +18,10 @@ Output = Annotated[Path | None, typer.Option("-o", "--output", help="Write to th
 def align(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
     """Re-run mission alignment over every process in the graph, replacing earlier alignments."""
     from kg.align import align_processes
-    from kg.store import open_store
+    from kg.store import open_store, require_store
 
     settings = settings_for(data_dir)
-    open_store(settings, read_only=True).close()  # a missing store is reported, not created empty
+    require_store(settings)  # a missing store is reported, not created empty
     store = open_store(settings)
     try:
         figures = align_processes(settings, store)
@@ -125,6 +126,8 @@ def eval_alignment(
     from kg.align_eval import load_gold, metrics
 
     settings = settings_for(data_dir)
+    if model_out and not fit:
+        raise InputError("--model-out says where --fit saves the model: add --fit, or leave --model-out out")
     rows = load_gold(gold)
     if fit:
         from kg.align_eval import fit_and_report

@@ -37,14 +37,14 @@ def sparql(
         "(json: JSON-LD, xml: RDF/XML, ntriples: N-Triples)."))] = Format.table,
     limit: Annotated[int | None, typer.Option(min=1, help="Most rows or triples to return (default: the MISSIONKG_MAX_ROWS setting).")] = None,
 ) -> None:
-    """Run a read-only SPARQL query over the graph, within the endpoint's bounds.
+    """Run a read-only SPARQL query over the graph, within the endpoint's time, row and size bounds.
 
     The default graph is the union of all graphs unless the query names its own with FROM. Updates, LOAD and
     SERVICE are refused; a query past MISSIONKG_QUERY_TIMEOUT seconds is stopped.
     """
     from kg.queries import check_query
     from kg.query_results import answer_within
-    from kg.store import open_store
+    from kg.store import require_store
 
     settings = settings_for(data_dir)
     text = sys.stdin.read() if query == "-" else query
@@ -53,7 +53,7 @@ def sparql(
     key = _GRAPH_FORMAT.get(fmt.value, fmt.value) if graph else ("json" if fmt is Format.table else fmt.value)
     if not graph and key in ("turtle", "ntriples"):
         raise QueryError(f"a {form} result cannot be given as {key}: use table, json, xml, csv or tsv")
-    open_store(settings, read_only=True).close()  # a missing store says what to do before any process starts
+    require_store(settings)  # says what to do before a process forks (and without opening it: no threads to fork)
     result = answer_within(settings, text, key, max_rows=limit or settings.max_rows, timeout_s=settings.query_timeout_s)
     if fmt is Format.table and not graph:
         _print_table(orjson.loads(result.body))

@@ -39,13 +39,12 @@ def parse_day(value: object, name: str = "date") -> str | None:
 
 def _outcome_slug(value: str) -> str:
     """The slug of an outcome area given as a slug, "<mission>/<slug>" or an IRI; QueryError when there is none such."""
-    from kg.outcomes import load_outcomes
+    from kg.outcomes import find_outcome, load_outcomes
 
-    slug = value.strip().rstrip("/").rsplit("/", 1)[-1]
-    known = sorted({o.slug for o in load_outcomes()})
-    if slug not in known:
-        raise QueryError(f"unknown outcome area {value!r}: use one of {', '.join(known)}")
-    return slug
+    found = find_outcome(value)
+    if found is None:
+        raise QueryError(f"unknown outcome area {value!r}: use one of {', '.join(sorted({o.slug for o in load_outcomes()}))}")
+    return found.slug
 
 
 @dataclass(frozen=True)

@@ -366,6 +366,8 @@ def _check(value: Any, where: Located, kind: Literal["release", "compiledRelease
     if isinstance(value, dict):
         ocid = value.get("ocid")
         if isinstance(ocid, str) and ocid.strip():
+            if ocid != ocid.strip():  # " ocds-x-1 " is ocds-x-1, not a process of its own
+                value = {**value, "ocid": ocid.strip()}
             return SourceRelease(value, where, kind, linked)
         if value.keys() & _RELEASE_KEYS:
             detail = (

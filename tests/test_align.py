@@ -162,6 +162,16 @@ def test_fit_to_another_file_leaves_the_shipped_model_and_aligns_with_it(aligned
     assert aligner.model.info == load_model(out).info != load_model().info
 
 
+def test_export_into_a_reader_that_stops_early_exits_0(aligned_settings: Settings) -> None:
+    command = [sys.executable, "-m", "kg.cli", "export", "alignments", "--data-dir", str(aligned_settings.data_dir)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as export:  # as `| head -1` does
+        assert export.stdout is not None and export.stderr is not None
+        assert json.loads(export.stdout.readline())["ocid"]
+        export.stdout.close()
+        stderr = export.stderr.read().decode()
+        assert export.wait(timeout=120) == 0 and "Traceback" not in stderr and "Exception" not in stderr
+
+
 def test_fitting_needs_two_sources(tmp_path: Path) -> None:
     from kg.align_eval import fit_and_report
 

@@ -340,6 +340,12 @@ def test_missing_path_raises_before_anything_is_read(tmp_path):
         next(releases)
 
 
+def test_an_ocid_with_spaces_around_it_is_the_same_process(tmp_path):
+    path = tmp_path / "spaced.jsonl"
+    path.write_bytes(orjson.dumps({"ocid": " ocds-sp-1\t", "id": "1"}) + b"\n" + orjson.dumps({"ocid": "ocds-sp-1", "id": "2"}) + b"\n")
+    assert [item.release["ocid"] for item in read(path)] == ["ocds-sp-1", "ocds-sp-1"]
+
+
 def test_a_file_named_twice_is_read_once(tmp_path):
     (tmp_path / "a.jsonl").write_bytes(jsonl(2))
     given = [str(tmp_path), str(tmp_path / "a.jsonl"), f"{tmp_path}/./a.jsonl", "-", "-"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -52,11 +53,13 @@ def write_jsonl(rows: Iterable[Any], output: Path | None) -> int:
         for row in rows:
             handle.write(orjson.dumps(row) + b"\n")
             count += 1
+        handle.flush()
+    except BrokenPipeError:  # the reader had enough (`| head`): not a failure, as for every other command
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        raise typer.Exit(0) from None
     finally:
         if output:
             handle.close()
-        else:
-            handle.flush()
     return count
 
 

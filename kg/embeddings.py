@@ -304,8 +304,10 @@ def _load_model(path: Path, device: str) -> SentenceTransformer:
     try:
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
     except ImportError as exc:
         raise ModelError(f"cannot embed without {exc.name}: `pip install 'missionkg[embed]'`.") from None
+    transformers_logging.disable_progress_bar()  # a bar per load of a 90 MB model is noise on every search
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigError(
             f"device {device!r} was asked for but torch has no CUDA here (CPU build or no GPU): "

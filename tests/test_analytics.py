@@ -316,6 +316,8 @@ def test_cli_json_and_csv(tmp_path: Any) -> None:
     assert table.exit_code == 0 and "Builder Ltd" in table.stdout
     bad = runner.invoke(app, [*base[:-1], "wealth"])
     assert bad.exit_code != 0
+    empty = runner.invoke(app, [*base, "--from", "2030-01-01"])
+    assert empty.exit_code == 0 and "nothing to show for mission=health, date_from=2030-01-01" in " ".join(empty.output.split())
 
 
 def test_real_graph_figures_are_sensible(real_settings: Settings) -> None:

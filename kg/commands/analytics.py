@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from kg.commands.common import DataDir, JsonFlag, print_json, settings_for
+from kg.commands.common import DataDir, JsonFlag, err, print_json, settings_for
 
 if TYPE_CHECKING:
     from kg.analytics import Market, Scope
@@ -130,6 +130,10 @@ def emit(rows: list[dict[str, Any]], fmt: Format, meta: dict[str, Any], columns:
     from rich.console import Console
     from rich.table import Table
 
+    if not rows:
+        scope = ", ".join(f"{k}={v}" for k, v in meta.get("scope", {}).items() if v) or "the whole graph"
+        err.print(f"[yellow]nothing to show for {scope}: no awards to suppliers match it[/]")
+        return
     if "label" in columns and all(str(r["group"]) == r["label"] for r in rows):
         columns = [c for c in columns if c != "label"]
     console = Console()
@@ -240,8 +244,6 @@ def path(
     found = supplier_paths(_open(data_dir), supplier, mission, scope, limit=limit)
     rows = [{"path": n, **p.as_dict()} for n, p in enumerate(found, start=1)]
     if not rows and fmt is Format.table and not json_out:
-        from kg.commands.common import err
-
         err.print(f"no path from {supplier!r} to the {mission} mission in this graph")
         return
     emit(rows, Format.json if json_out else fmt, {"supplier": supplier, "mission": mission, "scope": scope.as_dict()}, ["path", "length", "explanation"])

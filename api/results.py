@@ -4,7 +4,7 @@ explicit `format` name or the Accept header."""
 from __future__ import annotations
 
 from api.errors import NotAcceptable
-from kg.query_results import MEDIA_TYPES
+from kg.query_results import GRAPH_FORMATS_OF_RESULTS, MEDIA_TYPES
 
 _RESULT_TYPES = {
     "application/sparql-results+json": "json", "application/json": "json", "text/json": "json",
@@ -21,7 +21,6 @@ _GRAPH_TYPES = {
 }
 _FORMAT_NAMES = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle": "turtle", "ttl": "turtle",
                  "ntriples": "ntriples", "nt": "ntriples", "jsonld": "jsonld", "json-ld": "jsonld", "rdfxml": "rdfxml"}
-_GRAPH_FROM_RESULT = {"json": "jsonld", "xml": "rdfxml", "csv": "turtle", "tsv": "turtle"}
 
 
 def accepted(header: str | None) -> list[str]:
@@ -49,8 +48,8 @@ def negotiate(form: str, accept: str | None, fmt: str | None = None) -> str:
         if key is None:
             raise NotAcceptable(f"unknown format {fmt!r}; use one of {', '.join(sorted(set(_FORMAT_NAMES.values())))}")
         if graph:
-            return _GRAPH_FROM_RESULT.get(key, key)
-        if key not in _GRAPH_FROM_RESULT:
+            return GRAPH_FORMATS_OF_RESULTS.get(key, key)
+        if key not in GRAPH_FORMATS_OF_RESULTS:
             raise NotAcceptable(f"a {form} result cannot be given as {fmt!r}; use json, xml, csv or tsv")
         return key
     table = _GRAPH_TYPES if graph else _RESULT_TYPES

@@ -112,7 +112,9 @@ _PREFIX_DECLARATION = re.compile(r"(?<![\w:?$@\\.-])PREFIX\s+([A-Za-z][\w.-]*)?:
 
 def declares_dataset(query: str) -> bool:
     """Whether the query names its own dataset (FROM or FROM NAMED), which the union default graph would override."""
-    return any(_FROM.search(view) for view in syntax_views(query))
+    # Every internal query passes here, many with thousands of IRIs: lexing is for texts that may hold one.
+    maybe = "\\" in query or "from" in query.lower()  # without either, no FROM can hide in the text (escaped or not)
+    return maybe and any(_FROM.search(view) for view in syntax_views(query))
 
 
 def with_prefixes(query: str) -> str:

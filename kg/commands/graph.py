@@ -25,10 +25,6 @@ class Format(str, Enum):
     ntriples = "ntriples"
 
 
-# What each format means for a graph (CONSTRUCT, DESCRIBE), as the endpoint reads the same names.
-_GRAPH_FORMAT = {"table": "turtle", "json": "jsonld", "xml": "rdfxml", "csv": "turtle", "tsv": "turtle"}
-
-
 def sparql(
     query: Annotated[str, typer.Argument(help="A SPARQL 1.1 query; the mkg:, skos:, dcterms:... prefixes are predeclared. '-' reads it from stdin.")],
     data_dir: DataDir = None,
@@ -43,14 +39,17 @@ def sparql(
     SERVICE are refused; a query past MISSIONKG_QUERY_TIMEOUT seconds is stopped.
     """
     from kg.queries import check_query
-    from kg.query_results import answer_within
+    from kg.query_results import GRAPH_FORMATS_OF_RESULTS, answer_within
     from kg.store import require_store
 
     settings = settings_for(data_dir)
     text = sys.stdin.read() if query == "-" else query
     form = check_query(text)
     graph = form in ("CONSTRUCT", "DESCRIBE")
-    key = _GRAPH_FORMAT.get(fmt.value, fmt.value) if graph else ("json" if fmt is Format.table else fmt.value)
+    if graph:  # a graph is printed as Turtle for a table, as for csv
+        key = GRAPH_FORMATS_OF_RESULTS.get(fmt.value, "turtle" if fmt is Format.table else fmt.value)
+    else:  # a table is drawn from SPARQL JSON results
+        key = "json" if fmt is Format.table else fmt.value
     if not graph and key in ("turtle", "ntriples"):
         raise QueryError(f"a {form} result cannot be given as {key}: use table, json, xml, csv or tsv")
     require_store(settings)  # says what to do before a process forks (and without opening it: no threads to fork)

@@ -54,6 +54,17 @@ _RELEASE_KEYS = frozenset(("id", "date", "tag", "initiationType", "parties", "bu
 _RELEASE_KEYS |= {"awards", "contracts", "language", "relatedProcesses"}
 
 
+def _as_windows_1252(error: UnicodeError) -> tuple[str, int]:
+    """Read bytes that are not UTF-8 as Windows-1252, where UK publishers' stray bytes come from (0xA3 is £ there)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start:error.end].decode("cp1252", "replace"), error.end
+
+
+_REPAIR = "missionkg-cp1252"
+codecs.register_error(_REPAIR, _as_windows_1252)
+
+
 @dataclass(frozen=True, slots=True)
 class Located:
     """Where an item came from: the path as given, its line (JSON Lines) and a pointer inside it."""
@@ -156,8 +167,8 @@ class _Source(io.RawIOBase):
         self._queued = head
         self._pending = b""
         self._eof = False
-        # yajl rejects invalid UTF-8, and some publishers have stray bytes: replace them with U+FFFD.
-        self._decoder = codecs.getincrementaldecoder("utf-8")("replace") if repair_utf8 else None
+        # yajl rejects invalid UTF-8, and some publishers have stray bytes: read them as Windows-1252.
+        self._decoder = codecs.getincrementaldecoder("utf-8")(_REPAIR) if repair_utf8 else None
         self.fault: BaseException | None = None
 
     def readable(self) -> bool:
@@ -236,11 +247,11 @@ def _read_lines(first: bytes, start: int, lines: io.BufferedReader, src: _Source
 
 
 def _parse_line(line: bytes) -> list[Any]:
-    """Parse one line into its JSON values, replacing invalid UTF-8; raise ValueError if malformed."""
+    """Parse one line into its JSON values, reading bytes that are not UTF-8 as Windows-1252; raise ValueError if malformed."""
     try:
         return [orjson.loads(line)]
     except orjson.JSONDecodeError:
-        text = line.decode("utf-8", "replace").strip()
+        text = line.decode("utf-8", _REPAIR).strip()
     try:
         return [orjson.loads(text)]
     except orjson.JSONDecodeError as exc:

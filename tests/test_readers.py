@@ -231,12 +231,13 @@ def test_stdin_that_is_a_buffered_reader_streams_a_package(monkeypatch):
     assert [i.where.pointer for i in read("-")] == ["releases/0", "releases/1", "releases/2"]
 
 
-def test_invalid_utf8_is_replaced_not_rejected(tmp_path):
-    lines = tmp_path / "latin1.jsonl"
-    lines.write_bytes(b'{"ocid": "ocds-a-1", "id": "1", "title": "Caf\xe9"}\n')
-    package = tmp_path / "latin1.json"
-    package.write_bytes(b'{\n"releases": [{"ocid": "ocds-a-2", "title": "Caf\xe9"}]}\n')
-    assert [i.release["title"] for i in read(lines, package)] == ["Caf\ufffd", "Caf\ufffd"]
+def test_bytes_that_are_not_utf8_are_read_as_windows_1252(tmp_path):
+    # A line mixing UTF-8 (the first £) with Windows-1252 (é, then £ as 0xA3 and a curly quote as 0x92).
+    lines = tmp_path / "cp1252.jsonl"
+    lines.write_bytes(b'{"ocid": "ocds-a-1", "id": "1", "title": "' + "£1".encode() + b' Caf\xe9 \xa3500 Buyer\x92s"}\n')
+    package = tmp_path / "cp1252.json"
+    package.write_bytes(b'{\n"releases": [{"ocid": "ocds-a-2", "title": "Caf\xe9 \xa3500 \x81"}]}\n')
+    assert [i.release["title"] for i in read(lines, package)] == ["£1 Café £500 Buyer’s", "Café £500 \ufffd"]
 
 
 def test_byte_order_mark_and_crlf_are_tolerated(tmp_path):

@@ -234,7 +234,7 @@ def path(
     supplier: Annotated[str, typer.Argument(help="The supplier: IRI, identifier such as GB-COH-01234567, or (part of) its name.")],
     mission: Annotated[str, typer.Argument(help="The mission: growth, clean-energy, safer-streets, opportunity or health.")],
     data_dir: DataDir = None, cpv: Cpv = None, region: Region = None, date_from: DateFrom = None, date_to: DateTo = None,
-    limit: Annotated[int, typer.Option(min=1, help="Most shortest paths to show.")] = 3,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most shortest paths to show.")] = 3,
     fmt: Fmt = Format.table, json_out: JsonFlag = False,
 ) -> None:
     """Shortest paths from a supplier to a mission through processes, buyers and outcome areas, each explained."""

@@ -92,7 +92,7 @@ def validate(data_dir: DataDir = None, json_out: JsonFlag = False) -> None:
 
 
 def demo_data(
-    n: Annotated[int, typer.Option("--n", help="Number of releases to generate.")] = 2000,
+    n: Annotated[int, typer.Option("--n", "-n", help="Number of releases to generate.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same notices.")] = 0,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (.jsonl or .jsonl.gz); standard output if absent.")] = None,
     shape: Annotated[DemoShape, typer.Option(help="One JSON release per line, or one release or record package.")] = DemoShape.jsonl,

@@ -31,7 +31,7 @@ def sparql(
     fmt: Annotated[Format, typer.Option("--format", "-f", help=(
         "table for people; json, xml, csv (with header row) or tsv for programs; CONSTRUCT and DESCRIBE give Turtle "
         "(json: JSON-LD, xml: RDF/XML, ntriples: N-Triples)."))] = Format.table,
-    limit: Annotated[int | None, typer.Option(min=1, help="Most rows or triples to return (default: the MISSIONKG_MAX_ROWS setting).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Most rows or triples to return (default: the MISSIONKG_MAX_ROWS setting).")] = None,
 ) -> None:
     """Run a read-only SPARQL query over the graph, within the endpoint's time, row and size bounds.
 

@@ -23,7 +23,7 @@ def search(
     query: Annotated[str, typer.Argument(help="Free text, e.g. 'school transport'; '' lists the filtered processes.")],
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
-    mission: Annotated[str | None, typer.Option(help="Only processes advancing this mission: growth, clean-energy, safer-streets, opportunity, health.")] = None,
+    mission: Annotated[str | None, typer.Option("--mission", "-m", help="Only processes advancing this mission: growth, clean-energy, safer-streets, opportunity, health.")] = None,
     min_score: Annotated[float | None, typer.Option("--min-score", help="With --mission: least alignment score (0-1) instead of the stage's decision.")] = None,
     outcome: Annotated[str | None, typer.Option(help="Only processes aligned to this outcome area (slug, e.g. mental-health).")] = None,
     cpv: Annotated[list[str] | None, typer.Option(help="CPV code prefix, e.g. 60 or 6013; repeatable (any of them).")] = None,

@@ -18,7 +18,7 @@ def supplier(
     query: Annotated[str, typer.Argument(help="A name or part of one, an identifier (GB-COH-01234567, OC301540), an IRI.")],
     data_dir: DataDir = None,
     json_out: JsonFlag = False,
-    limit: Annotated[int, typer.Option(min=1, help="Most awards and buyers to list.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most awards and buyers to list.")] = 50,
 ) -> None:
     """Profile a supplier across every spelling and identifier it appears under: awards, value, buyers, CPV, missions."""
     from kg.store import open_store

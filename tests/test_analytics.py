@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pyoxigraph as ox
@@ -318,6 +319,24 @@ def test_cli_json_and_csv(tmp_path: Any) -> None:
     assert bad.exit_code != 0
     empty = runner.invoke(app, [*base, "--from", "2030-01-01"])
     assert empty.exit_code == 0 and "nothing to show for mission=health, date_from=2030-01-01" in " ".join(empty.output.split())
+
+
+def test_cli_tables_name_buyers_and_fit_the_terminal(tmp_path: Any) -> None:
+    from kg.cli import app
+
+    disk = OxigraphStore(Settings(data_dir=tmp_path).store_dir)
+    disk.add_quads(market_quads())
+    disk.close()
+    runner = CliRunner()
+    command = ["analytics", "concentration", "--data-dir", str(tmp_path), "-g", "buyer"]
+    piped = runner.invoke(app, command, env={"COLUMNS": "40"})  # not a terminal: every cell whole, however wide
+    header = next(line.split() for line in piped.stdout.splitlines() if "awards" in line)
+    assert piped.exit_code == 0 and header[:2] == ["label", "awards"] and header[-1] == "%"  # ... "1 bid %"
+    assert "Northfield NHS Trust" in piped.stdout and "https:" not in piped.stdout and "left out" not in piped.stderr
+    narrow = runner.invoke(app, command, env={"COLUMNS": "60", "FORCE_COLOR": "1"})  # a terminal 60 wide
+    assert narrow.exit_code == 0 and "left out to fit the terminal" in narrow.stderr
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", narrow.stdout)
+    assert max(len(line) for line in plain.splitlines()) <= 60 and "label" in plain and "£" in plain
 
 
 def test_real_graph_figures_are_sensible(real_settings: Settings) -> None:

@@ -136,23 +136,50 @@ def emit(rows: list[dict[str, Any]], fmt: Format, meta: dict[str, Any], columns:
         return
     if "label" in columns and all(str(r["group"]) == r["label"] for r in rows):
         columns = [c for c in columns if c != "label"]
-    console = Console()
+    elif "label" in columns and all(str(r["group"]).startswith(("http://", "https://")) for r in rows):
+        columns = [c for c in columns if c != "group"]  # a buyer's name reads better than its IRI (json and csv keep both)
     title = {**meta.get("scope", {}), **{k: v for k, v in meta.items() if k != "scope"}}
     table = Table(title=", ".join(f"{k}={v}" for k, v in title.items() if v) or None, box=box.SIMPLE_HEAD)
     cells = [[_cell(c, row.get(c)) for c in columns] for row in rows]
     widths = [max([len(_HEADERS.get(c, c)), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    texts = [i for i, c in enumerate(columns) if c in _TEXT]
+    console = Console()
+    if not console.is_terminal:  # a file or a pipe gets every cell whole (explanations wrap at 100 characters)
+        natural = sum(min(w, 100) if c == "explanation" else w for c, w in zip(columns, widths, strict=True))
+        console = Console(width=max(console.width, natural + 3 * len(columns) + 4))
+    shown = _fitting(columns, widths, console.width)
+    if len(shown) < len(columns):
+        hidden = ", ".join(_HEADERS.get(c, c) for i, c in enumerate(columns) if i not in shown)
+        err.print(f"[yellow]left out to fit the terminal: {hidden} (widen it, or use --format csv or json)[/]")
+    texts = [i for i in shown if columns[i] in _TEXT]
     # figures keep their full width; names and lists share what is left of the terminal
-    room = console.width - sum(w for i, w in enumerate(widths) if i not in texts) - 3 * len(columns) - 4
-    for i in texts:
-        widths[i] = max(8, min(widths[i], room // len(texts)))
-    for index, column in enumerate(columns):
+    room = console.width - sum(widths[i] for i in shown if i not in texts) - 3 * len(shown) - 4
+    if sum(widths[i] for i in texts) > room:
+        for i in texts:
+            widths[i] = max(8, min(widths[i], room // len(texts)))
+    for index in shown:
+        column = columns[index]
         wrap = column == "explanation"
         table.add_column(_HEADERS.get(column, column.replace("_", " ")), width=widths[index], no_wrap=not wrap,
                          overflow="fold" if wrap else "ellipsis", justify="right" if column not in _TEXT and column != "group" else "left")
+    cells = [[row_cells[i] for i in shown] for row_cells in cells]
     for row_cells in cells:
         table.add_row(*row_cells)
     console.print(table)
+
+
+def _fitting(columns: list[str], widths: list[int], room: int) -> list[int]:
+    """Indexes of the columns a table of `room` characters can show: figures whole, names at least 8 wide.
+
+    Figures are left out from the right until the rest fit; the first column (what each row is) always stays.
+    """
+    shown = list(range(len(columns)))
+
+    def need() -> int:
+        return sum(min(widths[i], 8) if columns[i] in _TEXT else widths[i] for i in shown) + 3 * len(shown) + 4
+    while need() > room and len(shown) > 1:
+        figures = [i for i in shown[1:] if columns[i] not in _TEXT]
+        shown.remove(figures[-1] if figures else shown[-1])
+    return shown
 
 
 @app.command("concentration")

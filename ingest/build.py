@@ -14,7 +14,7 @@ from ingest.countries import known_countries
 from ingest.errors import NothingUsable
 from ingest.pipeline import write_dirty
 from ingest.quarantine import Quarantine
-from ingest.readers import Rejected, read_releases
+from ingest.readers import STDIN, Rejected, read_releases
 from ingest.stages import run_stages
 from ingest.staging import Staging
 from ingest.validate import release_problem
@@ -138,7 +138,7 @@ def build(
     quarantine = Quarantine(settings.quarantine_path)
     try:
         sources = _stage(inputs, staging, quarantine, summary, country.upper() if country else None, root_path, report)
-        quarantine.write(sources)
+        quarantine.write(sources - {STDIN})  # each piped stream is new input: its rejections add to earlier ones
         summary.quarantine_reasons = quarantine.reasons()
         if summary.releases_read == 0 and root_path:  # an empty package is no mistake; a prefix that finds nothing is
             raise NothingUsable(f"no records read from {', '.join(inputs)}: --root-path {root_path!r} matched nothing", summary)

@@ -37,8 +37,9 @@ import orjson
 
 from ingest.errors import InputNotFound, InputUnreadable
 
-__all__ = ["SUFFIXES", "Item", "Located", "Rejected", "SourceRelease", "iter_inputs", "read_releases"]
+__all__ = ["STDIN", "SUFFIXES", "Item", "Located", "Rejected", "SourceRelease", "iter_inputs", "read_releases"]
 
+STDIN = "<stdin>"  # the source name of what is read from standard input
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 _GZIP_MAGIC = b"\x1f\x8b"
 _BOM = codecs.BOM_UTF8
@@ -145,7 +146,7 @@ def _read_path(path: str, root_path: str | None) -> Iterator[Item]:
     """Open one input, undo gzip if its magic bytes say so, and read what it holds."""
     with ExitStack() as stack:
         if path == "-":
-            source, raw = "<stdin>", sys.stdin.buffer
+            source, raw = STDIN, sys.stdin.buffer
         else:
             try:
                 source, raw = path, stack.enter_context(open(path, "rb"))

@@ -175,3 +175,16 @@ def test_clean_input_exits_0(tmp_path):
     assert code == 0, stderr
     assert balanced(summary) and (summary["releases_loaded"], summary["releases_quarantined"]) == (3, 0)
     assert quarantined(tmp_path) == []
+
+
+def test_rejections_of_each_piped_stream_are_kept(tmp_path):
+    command = [sys.executable, "-m", "kg.cli", "build", "-", "--data-dir", str(tmp_path), "--json", *SKIP]
+    for n in (1, 2):  # two different streams on standard input, one bad line each
+        stream = f'{{"ocid": "ocds-mkgpipe-{n}", "id": "{n}", "date": "2024-01-0{n}T00:00:00Z"}}\n{{"id": "no ocid {n}"}}\n'
+        result = subprocess.run(command, input=stream, capture_output=True, text=True, timeout=300, check=False)
+        assert result.returncode == 3, result.stderr
+    assert [(e["source"], e["line"], e["reason"], "no ocid" in e["raw"]) for e in quarantined(tmp_path)] == [
+        ("<stdin>", 2, "missing-ocid", True), ("<stdin>", 2, "missing-ocid", True),
+    ]
+    assert [json.loads(e["raw"])["id"] for e in quarantined(tmp_path)] == ["no ocid 1", "no ocid 2"]
+    assert ocids(tmp_path) == ["ocds-mkgpipe-1", "ocds-mkgpipe-2"]

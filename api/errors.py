@@ -1,8 +1,8 @@
 """One error shape for every error: RFC 9457 problem details (application/problem+json), built by `problem()`.
 
-Library errors are typed (kg.errors) and translated here: bad or refused queries are 400, unknown
-resources 404, a query over its time budget or a store that cannot be read 503, anything else is a
-bug: 500, logged with its traceback, and never shown to the caller.
+Library errors are typed (kg.errors) and translated here: invalid parameters are 422 (as FastAPI's own checks
+answer), bad or refused queries 400, unknown resources 404, a query over its time budget or a store that cannot
+be read 503, anything else is a bug: 500, logged with its traceback, and never shown to the caller.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kg.errors import MissionKGError, NotFound, QueryError, QueryRefused, QueryTimeout, StoreError
+from kg.errors import InvalidParameter, MissionKGError, NotFound, QueryError, QueryRefused, QueryTimeout, StoreError
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://w3id.org/missionkg/problems/"
@@ -35,8 +35,10 @@ class ContentTooLarge(MissionKGError):
     """A request body larger than the route reads."""
 
 
-# Most specific first: QueryRefused is a QueryError, StoreLockedError a StoreError.
+# Most specific first: InvalidParameter and QueryRefused are QueryErrors, StoreLockedError a StoreError.
+# A bad parameter is 422 whether FastAPI or the library finds it out; a bad SPARQL query is 400, as the protocol says.
 _STATUS: list[tuple[type[MissionKGError], int, str]] = [
+    (InvalidParameter, 422, "invalid-request"),
     (QueryRefused, 400, "query-refused"),
     (QueryError, 400, "query-error"),
     (NotFound, 404, "not-found"),

@@ -25,6 +25,12 @@ class QueryError(MissionKGError):
     """A SPARQL query is malformed or refers to something that does not exist."""
 
 
+class InvalidParameter(QueryError):
+    """A filter or parameter value that the query cannot take: a request mistake, like a malformed option."""
+
+    exit_code = 2
+
+
 class QueryRefused(QueryError):
     """A query asks for something the read-only, bounded endpoint does not allow."""
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.errors import NotFound, QueryError
+from kg.errors import InvalidParameter, NotFound
 from kg.namespaces import CPV_PATH, ID, MISSION_IDS, XSD, mission_iri, outcome_iri
 from kg.store import GraphStore
 
@@ -238,15 +238,15 @@ def _filter_clauses(mission_id: str, filters: ContractFilters) -> tuple[str, str
     alignment = ""
     if filters.outcome is not None:
         if not _SLUG.fullmatch(filters.outcome):
-            raise QueryError(f"outcome must be an outcome-area slug such as 'heat-networks'; got {filters.outcome!r}")
+            raise InvalidParameter(f"outcome must be an outcome-area slug such as 'heat-networks'; got {filters.outcome!r}")
         alignment = f"?a mkg:outcome {outcome_iri(mission_id, filters.outcome)} ."
     numbers = [filters.min_score, filters.min_value, filters.max_value]
     if not all(math.isfinite(n) for n in numbers if n is not None):
-        raise QueryError("score and value filters must be finite numbers")
+        raise InvalidParameter("score and value filters must be finite numbers")
     clauses = []
     if filters.cpv is not None:
         if not _CPV.fullmatch(filters.cpv):
-            raise QueryError(f"cpv must be 2 to 8 digits of a CPV code; got {filters.cpv!r}")
+            raise InvalidParameter(f"cpv must be 2 to 8 digits of a CPV code; got {filters.cpv!r}")
         prefix = ID + "cpv/" + filters.cpv
         # Tested per aligned process: a subquery over every process's CPV paths costs several times more.
         clauses.append(f'FILTER EXISTS {{ ?p {CPV_PATH} ?cpv FILTER(STRSTARTS(STR(?cpv), "{prefix}")) }}')

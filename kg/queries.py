@@ -25,7 +25,7 @@ from typing import Any
 import pyoxigraph as ox
 
 import ontology
-from kg.errors import NotFound, QueryError, QueryRefused, QueryTimeout
+from kg.errors import InvalidParameter, NotFound, QueryError, QueryRefused, QueryTimeout
 from kg.namespaces import MISSION_IDS, mission_iri
 from kg.sparql_text import syntax_views
 from kg.store import GraphStore, OxigraphStore, Rows, run_embedded, to_python
@@ -132,15 +132,15 @@ class Parameter:
     description: str
 
     def term(self, raw: str) -> str:
-        """The parameter value as a SPARQL term, or QueryError naming what is allowed."""
+        """The parameter value as a SPARQL term, or InvalidParameter naming what is allowed."""
         value = raw.strip()
         if self.kind == "mission":
             if value not in MISSION_IDS:
-                raise QueryError(f"parameter {self.name!r} must be one of {', '.join(MISSION_IDS)}; got {raw!r}")
+                raise InvalidParameter(f"parameter {self.name!r} must be one of {', '.join(MISSION_IDS)}; got {raw!r}")
             return str(mission_iri(value))
         if self.kind == "integer":
             if not re.fullmatch(r"-?\d{1,9}", value):
-                raise QueryError(f"parameter {self.name!r} must be an integer; got {raw!r}")
+                raise InvalidParameter(f"parameter {self.name!r} must be an integer; got {raw!r}")
             return str(ox.Literal(str(int(value)), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
         return str(ox.Literal(value))  # serialising through pyoxigraph escapes quotes: no text is injected
 
@@ -161,13 +161,13 @@ class NamedQuery:
         unknown = sorted(set(values) - set(known))
         if unknown:
             allowed = ", ".join(known) or "no parameters"
-            raise QueryError(f"unknown parameter {unknown[0]!r} for query {self.name!r}: it takes {allowed}")
+            raise InvalidParameter(f"unknown parameter {unknown[0]!r} for query {self.name!r}: it takes {allowed}")
         text = self.text
         for param in self.parameters:
             raw = values.get(param.name)
             if raw is None or raw == "":
                 if param.required:
-                    raise QueryError(f"query {self.name!r} needs parameter {param.name!r}: {param.description}")
+                    raise InvalidParameter(f"query {self.name!r} needs parameter {param.name!r}: {param.description}")
                 continue
             binding = f"VALUES ?{param.name} {{ {param.term(raw)} }}"
             text = _placeholder(param.name).sub(lambda _match, b=binding: b, text, count=1)  # a function: no escapes read

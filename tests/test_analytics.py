@@ -374,6 +374,6 @@ def test_api_routes_give_the_library_figures(tmp_path: Any) -> None:
         assert len(top) == 2
         assert client.get("/api/v1/analytics/communities").status_code == 200
         bad = client.get("/api/v1/analytics/concentration", params={"mission": "wealth"})
-        assert bad.status_code == 400 and bad.headers["content-type"].startswith("application/problem+json")
+        assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
         assert "wealth" in bad.json()["detail"]
-        assert client.get("/api/v1/analytics/concentration", params={"from": "yesterday"}).status_code == 400
+        assert client.get("/api/v1/analytics/concentration", params={"from": "yesterday"}).status_code == 422

@@ -158,7 +158,7 @@ def test_mission_contracts_ranked_and_paginated(client: TestClient) -> None:
     assert advancing["total"] == high["total"] < first["total"] and all(c["advances"] for c in advancing["items"])
     assert_problem(client.get("/api/v1/missions/growth/contracts", params={"limit": 101}), 422)
     assert_problem(client.get("/api/v1/missions/growth/contracts", params={"offset": 10_001}), 422)
-    assert_problem(client.get("/api/v1/missions/growth/contracts", params={"outcome": "Not A Slug"}), 400)
+    assert_problem(client.get("/api/v1/missions/growth/contracts", params={"outcome": "Not A Slug"}), 422)
 
 
 def test_contract_detail_compiles_the_process(client: TestClient, store: OxigraphStore) -> None:
@@ -210,9 +210,11 @@ def test_named_queries_list_and_run(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("path", "params", "status", "words"),
     [
-        ("/api/v1/queries/buyer-supplier-pairs", {}, 400, "needs parameter 'mission'"),
-        ("/api/v1/queries/spend-per-mission-per-year", {"mission": "happiness"}, 400, "must be one of growth"),
-        ("/api/v1/queries/spend-per-mission-per-year", {"colour": "red"}, 400, "unknown parameter 'colour'"),
+        ("/api/v1/queries/buyer-supplier-pairs", {}, 422, "needs parameter 'mission'"),
+        ("/api/v1/queries/spend-per-mission-per-year", {"mission": "happiness"}, 422, "must be one of growth"),
+        ("/api/v1/queries/spend-per-mission-per-year", {"colour": "red"}, 422, "unknown parameter 'colour'"),
+        ("/api/v1/search", {"q": "x", "published_from": "2024-13-01"}, 422, "published_from must be a date"),
+        ("/api/v1/search", {"q": "x", "limit": "many"}, 422, "query.limit"),
         ("/api/v1/queries/no-such-query", {}, 404, "there are: buyer-supplier-pairs"),
         ("/api/v1/nowhere", {}, 404, "Not Found"),
         ("/api/v1/search", {"q": "x", "supplier": "http://>"}, 404, "no organisation 'http://>'"),

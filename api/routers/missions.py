@@ -29,7 +29,7 @@ def mission_detail(mission_id: MissionId, store: Store) -> MissionDetail:
     return MissionDetail.model_validate(missions.mission_detail(store, mission_id), from_attributes=True)
 
 
-@router.get("/{mission_id}/contracts", summary="Processes aligned to a mission, best first", responses=problem_responses(400, 404, 422, 503))
+@router.get("/{mission_id}/contracts", summary="Processes aligned to a mission, best first", responses=problem_responses(404, 422, 503))
 def mission_contracts(
     mission_id: MissionId,
     store: Store,

@@ -153,7 +153,7 @@ Mission = Annotated[Literal["growth", "clean-energy", "safer-streets", "opportun
 AsOf = Annotated[str | None, Query(description="Day open/awarded/closed is judged at (YYYY-MM-DD); default today.")]
 
 
-@router.get("/search", summary="Hybrid search with filters", response_model=SearchResults, responses=problem_responses(400, 404, 422, 503))
+@router.get("/search", summary="Hybrid search with filters", response_model=SearchResults, responses=problem_responses(404, 422, 503))
 def search_route(
     index: Index, store: Store, settings: Annotated[Settings, Depends(get_settings)],
     q: Annotated[str, Query(max_length=500, description="Free text; empty lists the filtered processes.")] = "",
@@ -180,7 +180,7 @@ def search_route(
 
 
 @router.get("/contracts/{ocid}/similar", summary="Similar contracting processes", response_model=SimilarResults,
-            responses=problem_responses(400, 404, 422, 503))
+            responses=problem_responses(404, 422, 503))
 def similar_route(
     index: Index, settings: Annotated[Settings, Depends(get_settings)],
     ocid: Annotated[str, Path(description="The OCID.", examples=[_OCID])],
@@ -192,7 +192,7 @@ def similar_route(
 
 
 @router.get("/suppliers/{org_id:path}/opportunities", summary="Open tenders for a supplier", response_model=Opportunities,
-            responses=problem_responses(400, 404, 422, 503))
+            responses=problem_responses(404, 422, 503))
 def opportunities_route(
     index: Index, store: Store, settings: Annotated[Settings, Depends(get_settings)],
     org_id: Annotated[str, Path(description="An organisation id (IRI tail), identifier such as GB-COH-06279757, or IRI.")],

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from kg.errors import MissionKGError
+from kg.errors import InvalidParameter, MissionKGError
 from kg.namespaces import CPV_PATH, ID, MISSION_IDS, REGION_PATH, slug
 
 MISSION_BASE = f"{ID}mission/"
@@ -21,10 +21,8 @@ class AnalyticsError(MissionKGError):
     """An analysis was asked for something it cannot do with the graph as it is."""
 
 
-class ScopeError(AnalyticsError, ValueError):
+class ScopeError(AnalyticsError, InvalidParameter, ValueError):
     """A filter value is malformed: unknown mission, non-digit CPV prefix, bad date."""
-
-    exit_code = 2
 
 
 def parse_day(value: date | str | None, name: str) -> date | None:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 
-from kg.errors import QueryError
+from kg.errors import InvalidParameter
 from kg.namespaces import MISSION_IDS
 
 __all__ = ["STATUSES", "SearchFilters", "parse_day"]
@@ -34,16 +34,16 @@ def parse_day(value: object, name: str = "date") -> str | None:
             return date.fromisoformat(text).isoformat()
         return datetime.fromisoformat(text).date().isoformat()  # Python 3.11 reads a trailing Z
     except ValueError:
-        raise QueryError(f"{name} must be a date written YYYY-MM-DD, got {text!r}") from None
+        raise InvalidParameter(f"{name} must be a date written YYYY-MM-DD, got {text!r}") from None
 
 
 def _outcome_slug(value: str) -> str:
-    """The slug of an outcome area given as a slug, "<mission>/<slug>" or an IRI; QueryError when there is none such."""
+    """The slug of an outcome area given as a slug, "<mission>/<slug>" or an IRI; InvalidParameter when there is none such."""
     from kg.outcomes import find_outcome, load_outcomes
 
     found = find_outcome(value)
     if found is None:
-        raise QueryError(f"unknown outcome area {value!r}: use one of {', '.join(sorted({o.slug for o in load_outcomes()}))}")
+        raise InvalidParameter(f"unknown outcome area {value!r}: use one of {', '.join(sorted({o.slug for o in load_outcomes()}))}")
     return found.slug
 
 
@@ -91,22 +91,22 @@ class SearchFilters:
 
     def __post_init__(self) -> None:
         if self.mission is not None and self.mission not in MISSION_IDS:
-            raise QueryError(f"unknown mission {self.mission!r}: use one of {', '.join(MISSION_IDS)}")
+            raise InvalidParameter(f"unknown mission {self.mission!r}: use one of {', '.join(MISSION_IDS)}")
         if self.outcome is not None:
             object.__setattr__(self, "outcome", _outcome_slug(self.outcome))
         if self.min_score is not None and not 0.0 <= self.min_score <= 1.0:
-            raise QueryError(f"min_score must be between 0 and 1, got {self.min_score}")
+            raise InvalidParameter(f"min_score must be between 0 and 1, got {self.min_score}")
         if self.status is not None and self.status not in STATUSES:
-            raise QueryError(f"unknown status {self.status!r}: use one of {', '.join(STATUSES)}")
+            raise InvalidParameter(f"unknown status {self.status!r}: use one of {', '.join(STATUSES)}")
         for name in ("min_value", "max_value"):
             if getattr(self, name) is not None and not math.isfinite(getattr(self, name)):
-                raise QueryError(f"{name} must be a finite number, got {getattr(self, name)}")
+                raise InvalidParameter(f"{name} must be a finite number, got {getattr(self, name)}")
         if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
-            raise QueryError(f"min_value {self.min_value:g} is above max_value {self.max_value:g}")
+            raise InvalidParameter(f"min_value {self.min_value:g} is above max_value {self.max_value:g}")
         cpv = (self.cpv,) if isinstance(self.cpv, str) else tuple(self.cpv or ())
         cleaned = tuple(c.strip().split("-")[0] for c in cpv if c and c.strip())
         if any(not c.isdigit() for c in cleaned):
-            raise QueryError(f"CPV prefixes are digits such as 45 or 4523, got {', '.join(cpv)}")
+            raise InvalidParameter(f"CPV prefixes are digits such as 45 or 4523, got {', '.join(cpv)}")
         object.__setattr__(self, "cpv", cleaned)
         for name in ("published_from", "published_to", "deadline_from", "deadline_to", "awarded_from",
                      "awarded_to", "as_of"):

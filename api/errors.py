@@ -83,7 +83,9 @@ def _library_error(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected library error on %s", request.url.path, exc_info=exc)
         return problem(500, "internal error: it has been logged", kind=kind, instance=request.url.path)
     headers = {"Retry-After": "5"} if status == 503 else None
-    return problem(status, str(exc), kind=kind, instance=request.url.path, headers=headers)
+    parameter = getattr(exc, "parameter", None)
+    errors = [{"location": f"query.{parameter}", "message": str(exc)}] if parameter else None  # as FastAPI's own 422s
+    return problem(status, str(exc), kind=kind, instance=request.url.path, errors=errors, headers=headers)
 
 
 def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -26,9 +26,16 @@ class QueryError(MissionKGError):
 
 
 class InvalidParameter(QueryError):
-    """A filter or parameter value that the query cannot take: a request mistake, like a malformed option."""
+    """A filter or parameter value that the query cannot take: a request mistake, like a malformed option.
+
+    `parameter` is its name in the library (e.g. published_from), which each edge shows its own way.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 class QueryRefused(QueryError):

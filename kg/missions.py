@@ -238,7 +238,7 @@ def _filter_clauses(mission_id: str, filters: ContractFilters) -> tuple[str, str
     alignment = ""
     if filters.outcome is not None:
         if not _SLUG.fullmatch(filters.outcome):
-            raise InvalidParameter(f"outcome must be an outcome-area slug such as 'heat-networks'; got {filters.outcome!r}")
+            raise InvalidParameter(f"outcome must be an outcome-area slug such as 'heat-networks'; got {filters.outcome!r}", "outcome")
         alignment = f"?a mkg:outcome {outcome_iri(mission_id, filters.outcome)} ."
     numbers = [filters.min_score, filters.min_value, filters.max_value]
     if not all(math.isfinite(n) for n in numbers if n is not None):
@@ -246,7 +246,7 @@ def _filter_clauses(mission_id: str, filters: ContractFilters) -> tuple[str, str
     clauses = []
     if filters.cpv is not None:
         if not _CPV.fullmatch(filters.cpv):
-            raise InvalidParameter(f"cpv must be 2 to 8 digits of a CPV code; got {filters.cpv!r}")
+            raise InvalidParameter(f"cpv must be 2 to 8 digits of a CPV code; got {filters.cpv!r}", "cpv")
         prefix = ID + "cpv/" + filters.cpv
         # Tested per aligned process: a subquery over every process's CPV paths costs several times more.
         clauses.append(f'FILTER EXISTS {{ ?p {CPV_PATH} ?cpv FILTER(STRSTARTS(STR(?cpv), "{prefix}")) }}')

@@ -136,11 +136,11 @@ class Parameter:
         value = raw.strip()
         if self.kind == "mission":
             if value not in MISSION_IDS:
-                raise InvalidParameter(f"parameter {self.name!r} must be one of {', '.join(MISSION_IDS)}; got {raw!r}")
+                raise InvalidParameter(f"parameter {self.name!r} must be one of {', '.join(MISSION_IDS)}; got {raw!r}", self.name)
             return str(mission_iri(value))
         if self.kind == "integer":
             if not re.fullmatch(r"-?\d{1,9}", value):
-                raise InvalidParameter(f"parameter {self.name!r} must be an integer; got {raw!r}")
+                raise InvalidParameter(f"parameter {self.name!r} must be an integer; got {raw!r}", self.name)
             return str(ox.Literal(str(int(value)), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")))
         return str(ox.Literal(value))  # serialising through pyoxigraph escapes quotes: no text is injected
 
@@ -161,13 +161,13 @@ class NamedQuery:
         unknown = sorted(set(values) - set(known))
         if unknown:
             allowed = ", ".join(known) or "no parameters"
-            raise InvalidParameter(f"unknown parameter {unknown[0]!r} for query {self.name!r}: it takes {allowed}")
+            raise InvalidParameter(f"unknown parameter {unknown[0]!r} for query {self.name!r}: it takes {allowed}", unknown[0])
         text = self.text
         for param in self.parameters:
             raw = values.get(param.name)
             if raw is None or raw == "":
                 if param.required:
-                    raise InvalidParameter(f"query {self.name!r} needs parameter {param.name!r}: {param.description}")
+                    raise InvalidParameter(f"query {self.name!r} needs parameter {param.name!r}: {param.description}", param.name)
                 continue
             binding = f"VALUES ?{param.name} {{ {param.term(raw)} }}"
             text = _placeholder(param.name).sub(lambda _match, b=binding: b, text, count=1)  # a function: no escapes read

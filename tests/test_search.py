@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -202,6 +204,12 @@ def test_cli_search_similar_opportunities(aligned_settings: Settings) -> None:
     assert out.exit_code == 0 and len(json.loads(out.stdout)["results"]) == 10
     out = runner.invoke(app, ["opportunities", "Cascade Cars", "--as-of", AS_OF, "-n", "2", *data])
     assert out.exit_code == 0 and "resembles your award" in out.stdout
+
+
+def test_cli_names_a_bad_filter_by_its_option(aligned_settings: Settings) -> None:
+    bad = subprocess.run([sys.executable, "-m", "kg.cli", "search", "x", "--published-from", "2024-13-01", "-d", str(aligned_settings.data_dir)],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert bad.returncode == 2 and "Error: --published-from must be a date written YYYY-MM-DD, got '2024-13-01'" in bad.stderr
 
 
 JUDGMENTS = Path(__file__).parent / "data" / "search_judgments.jsonl"

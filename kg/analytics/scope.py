@@ -32,14 +32,14 @@ def parse_day(value: date | str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ScopeError(f"{name} must be a day such as 2024-04-01, not {value!r}") from None
+        raise ScopeError(f"{name} must be a day such as 2024-04-01, not {value!r}", name) from None
 
 
 def mission_slug(value: str) -> str:
     """The mission slug of `value` (slug or mission IRI); ScopeError names the five when it is none of them."""
     found = value.removeprefix(MISSION_BASE).strip().lower()
     if found not in MISSION_IDS:
-        raise ScopeError(f"unknown mission {value!r}: use one of {', '.join(MISSION_IDS)}")
+        raise ScopeError(f"unknown mission {value!r}: use one of {', '.join(MISSION_IDS)}", "mission")
     return found
 
 
@@ -50,7 +50,7 @@ def outcome_key(value: str) -> str:
     found = find_outcome(value)
     if found is None:
         raise ScopeError(f"no outcome area {value!r} in ontology/missions.ttl: write <mission>/<outcome> or the slug, "
-                         "such as health/waiting-lists or waiting-lists")
+                         "such as health/waiting-lists or waiting-lists", "outcome")
     return f"{found.mission}/{found.slug}"
 
 
@@ -83,12 +83,12 @@ class Scope:
         if self.cpv is not None:
             cpv = self.cpv.strip().split("-")[0]
             if not re.fullmatch(r"\d{1,8}", cpv):
-                raise ScopeError(f"a CPV prefix is one to eight digits, such as 45 or 4521, not {self.cpv!r}")
+                raise ScopeError(f"a CPV prefix is one to eight digits, such as 45 or 4521, not {self.cpv!r}", "cpv")
             set_(self, "cpv", cpv)
         if self.region is not None:
             region = slug(self.region.removeprefix(REGION_BASE))
             if not region:
-                raise ScopeError(f"a region is an ITL code or a region name, not {self.region!r}")
+                raise ScopeError(f"a region is an ITL code or a region name, not {self.region!r}", "region")
             set_(self, "region", region)
         set_(self, "date_from", parse_day(self.date_from, "date_from"))
         set_(self, "date_to", parse_day(self.date_to, "date_to"))

@@ -63,12 +63,20 @@ def write_jsonl(rows: Iterable[Any], output: Path | None) -> int:
     return count
 
 
+def _as_option(exc: MissionKGError) -> str:
+    """The message, naming a bad parameter it starts with as the command-line option (published_from: --published-from)."""
+    message, name = str(exc), getattr(exc, "parameter", None)
+    if name and message.startswith(name) and not name.startswith("-"):
+        return "--" + name.replace("_", "-") + message[len(name):]
+    return message
+
+
 def run(app: typer.Typer, argv: list[str]) -> None:
     """Run the app; a MissionKGError becomes `Error: ...` on stderr and its exit code, a closed pipe exits quietly."""
     try:
         code = app(argv, standalone_mode=False)
     except MissionKGError as exc:
-        err.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]Error:[/] {_as_option(exc)}", highlight=False, soft_wrap=True)
         raise SystemExit(exc.exit_code) from None
     except BrokenPipeError:
         sys.stderr.close()

@@ -34,7 +34,7 @@ def parse_day(value: object, name: str = "date") -> str | None:
             return date.fromisoformat(text).isoformat()
         return datetime.fromisoformat(text).date().isoformat()  # Python 3.11 reads a trailing Z
     except ValueError:
-        raise InvalidParameter(f"{name} must be a date written YYYY-MM-DD, got {text!r}") from None
+        raise InvalidParameter(f"{name} must be a date written YYYY-MM-DD, got {text!r}", name) from None
 
 
 def _outcome_slug(value: str) -> str:
@@ -43,7 +43,7 @@ def _outcome_slug(value: str) -> str:
 
     found = find_outcome(value)
     if found is None:
-        raise InvalidParameter(f"unknown outcome area {value!r}: use one of {', '.join(sorted({o.slug for o in load_outcomes()}))}")
+        raise InvalidParameter(f"unknown outcome area {value!r}: use one of {', '.join(sorted({o.slug for o in load_outcomes()}))}", "outcome")
     return found.slug
 
 
@@ -91,22 +91,22 @@ class SearchFilters:
 
     def __post_init__(self) -> None:
         if self.mission is not None and self.mission not in MISSION_IDS:
-            raise InvalidParameter(f"unknown mission {self.mission!r}: use one of {', '.join(MISSION_IDS)}")
+            raise InvalidParameter(f"unknown mission {self.mission!r}: use one of {', '.join(MISSION_IDS)}", "mission")
         if self.outcome is not None:
             object.__setattr__(self, "outcome", _outcome_slug(self.outcome))
         if self.min_score is not None and not 0.0 <= self.min_score <= 1.0:
-            raise InvalidParameter(f"min_score must be between 0 and 1, got {self.min_score}")
+            raise InvalidParameter(f"min_score must be between 0 and 1, got {self.min_score}", "min_score")
         if self.status is not None and self.status not in STATUSES:
-            raise InvalidParameter(f"unknown status {self.status!r}: use one of {', '.join(STATUSES)}")
+            raise InvalidParameter(f"unknown status {self.status!r}: use one of {', '.join(STATUSES)}", "status")
         for name in ("min_value", "max_value"):
             if getattr(self, name) is not None and not math.isfinite(getattr(self, name)):
-                raise InvalidParameter(f"{name} must be a finite number, got {getattr(self, name)}")
+                raise InvalidParameter(f"{name} must be a finite number, got {getattr(self, name)}", name)
         if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
-            raise InvalidParameter(f"min_value {self.min_value:g} is above max_value {self.max_value:g}")
+            raise InvalidParameter(f"min_value {self.min_value:g} is above max_value {self.max_value:g}", "min_value")
         cpv = (self.cpv,) if isinstance(self.cpv, str) else tuple(self.cpv or ())
         cleaned = tuple(c.strip().split("-")[0] for c in cpv if c and c.strip())
         if any(not c.isdigit() for c in cleaned):
-            raise InvalidParameter(f"CPV prefixes are digits such as 45 or 4523, got {', '.join(cpv)}")
+            raise InvalidParameter(f"CPV prefixes are digits such as 45 or 4523, got {', '.join(cpv)}", "cpv")
         object.__setattr__(self, "cpv", cleaned)
         for name in ("published_from", "published_to", "deadline_from", "deadline_to", "awarded_from",
                      "awarded_to", "as_of"):

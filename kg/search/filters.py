@@ -102,7 +102,7 @@ class SearchFilters:
             if getattr(self, name) is not None and not math.isfinite(getattr(self, name)):
                 raise InvalidParameter(f"{name} must be a finite number, got {getattr(self, name)}", name)
         if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
-            raise InvalidParameter(f"min_value {self.min_value:g} is above max_value {self.max_value:g}", "min_value")
+            raise InvalidParameter(f"the minimum value {self.min_value:g} is above the maximum {self.max_value:g}", "min_value")
         cpv = (self.cpv,) if isinstance(self.cpv, str) else tuple(self.cpv or ())
         cleaned = tuple(c.strip().split("-")[0] for c in cpv if c and c.strip())
         if any(not c.isdigit() for c in cleaned):

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Request
 
 from kg.settings import Settings
-from kg.store import GraphStore, open_store
+from kg.store import GraphStore, open_store, writer_active
 
 
 class StoreHolder:
@@ -18,7 +18,8 @@ class StoreHolder:
 
     Oxigraph's read-only mode opens a consistent snapshot even while a build writes, but it never sees
     later writes: the directory is looked at (at most every `check_every_s`) and a new snapshot opened
-    when its files have changed. Requests already running keep the snapshot they started with.
+    when its files have changed and no process is writing it, so a build, or a re-alignment that replaces
+    every alignment, is seen only once it has finished. Requests already running keep their snapshot.
     """
 
     def __init__(self, settings: Settings, check_every_s: float = 1.0) -> None:
@@ -44,8 +45,10 @@ class StoreHolder:
         if store is not None and time.monotonic() - self._checked < self.check_every_s:
             return store
         with self._lock:
-            fingerprint = self._files()
             self._checked = time.monotonic()
+            if self._store is not None and not self.settings.store_url and writer_active(self.settings.store_dir):
+                return self._store
+            fingerprint = self._files()
             if self._store is None or fingerprint != self._fingerprint:
                 self._store = open_store(self.settings, read_only=True)
                 self._fingerprint = fingerprint

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -146,6 +148,7 @@ class OxigraphStore:
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
+                _writer_file(self.path).write_text(_WRITER)
         except OSError as exc:
             if "lock" in str(exc).lower():
                 raise StoreLockedError(
@@ -252,9 +255,40 @@ class OxigraphStore:
             self._store.flush()
 
     def close(self) -> None:
-        """Flush and release the store."""
+        """Flush and release the store (and, for a writer, say it is done)."""
         self.flush()
         del self._store
+        if self.path is not None and not self.read_only:
+            marker = _writer_file(self.path)
+            if marker.is_file() and marker.read_text() == _WRITER:
+                marker.unlink(missing_ok=True)
+
+
+_WRITER = f"{socket.gethostname()} {os.getpid()}\n"
+
+
+def _writer_file(path: Path) -> Path:
+    """The file beside a store in which the process writing it names itself, while it writes."""
+    return path.with_name(path.name + ".writer")
+
+
+def writer_active(path: Path) -> bool:
+    """Whether a live process on this machine has the store at `path` open for writing right now.
+
+    A writer killed before it closed leaves its file behind: it no longer counts once its process is gone.
+    """
+    try:
+        host, pid = _writer_file(path).read_text().split()
+        if host != socket.gethostname():
+            return False
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, run by another user
+        return True
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _no_store(path: Path) -> StoreError:

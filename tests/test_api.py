@@ -257,20 +257,29 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
         assert path in paths, path
 
 
-def test_the_service_sees_a_store_changed_while_it_runs(settings: Settings) -> None:
-    writer = OxigraphStore(settings.store_dir)
-
-    def add_process(n: int) -> None:
+def test_the_service_shows_each_finished_write_and_none_in_progress(settings: Settings) -> None:
+    def add_process(writer: OxigraphStore, n: int) -> None:
         process = ox.NamedNode(f"{ID}process/test-{n}")
         writer.add_quads([ox.Quad(process, RDF_TYPE, MKG.ContractingProcess, ox.NamedNode(f"{ID}graph/process/test-{n}"))])
         writer.flush()
 
-    add_process(1)
+    first = OxigraphStore(settings.store_dir)
+    add_process(first, 1)
+    first.close()
     with TestClient(create_app(settings, ApiOptions(store_check_s=0))) as c:
         assert c.get("/readyz").json()["processes"] == 1
-        add_process(2)  # the writer still holds the store open, as a running build would
+        writer = OxigraphStore(settings.store_dir)
+        add_process(writer, 2)  # written and flushed, but the writer is still at work, as a running build would be
+        assert c.get("/readyz").json()["processes"] == 1
+        writer.close()
         assert c.get("/readyz").json()["processes"] == 2
-    writer.close()
+        # a writer killed before it closed the store leaves its mark behind, which stops counting with its process
+        killed = (f"import os, pyoxigraph as ox; from kg.store import OxigraphStore; w = OxigraphStore({str(settings.store_dir)!r}); "
+                  f"w.add_quads([ox.Quad(ox.NamedNode('{ID}process/test-3'), ox.NamedNode('{RDF_TYPE.value}'), "
+                  f"ox.NamedNode('{MKG.ContractingProcess.value}'), ox.NamedNode('{ID}graph/process/test-3'))]); w.flush(); os._exit(0)")
+        subprocess.run([sys.executable, "-c", killed], check=True, timeout=120)
+        assert settings.store_dir.with_name("store.writer").is_file()
+        assert c.get("/readyz").json()["processes"] == 3
 
 
 def test_every_route_answers_on_the_real_graph(real_settings: Settings) -> None:

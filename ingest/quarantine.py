@@ -26,18 +26,22 @@ class Quarantine:
         return dict(Counter(e["reason"] for e in self.entries))
 
     def write(self, sources: set[str]) -> None:
-        """Replace the entries of the sources just read, keeping those of other sources from earlier builds.
+        """Replace the entries of `sources`, keeping those of others from earlier builds (an entry already kept is
+        not written twice, as when the same stream is piped in again).
 
         The new file is written beside the old one and renamed over it, so a build killed meanwhile loses nothing.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(self.path.name + ".partial")
+        kept: set[bytes] = set()
         with partial.open("wb") as handle:
             if self.path.exists():
                 with self.path.open("rb") as old:
                     for line in old:
                         if line.strip() and orjson.loads(line).get("source") not in sources:
+                            kept.add(line.rstrip(b"\n"))
                             handle.write(line.rstrip(b"\n") + b"\n")
             for entry in self.entries:
-                handle.write(orjson.dumps(entry) + b"\n")
+                if (text := orjson.dumps(entry)) not in kept:
+                    handle.write(text + b"\n")
         os.replace(partial, self.path)

@@ -302,7 +302,7 @@ def _read_values(
 
 def _sniff(head: bytes) -> str | None:
     """Return the ijson prefix that fits the first JSON value in `head`, or None if it is too short."""
-    events = ijson.parse(io.BytesIO(head.decode("utf-8", "replace").encode()), multiple_values=True)
+    events = ijson.parse(io.BytesIO(head.decode("utf-8", _REPAIR).encode()), multiple_values=True)
     try:
         for prefix, event, value in events:
             if prefix == "" and event == "start_array":
@@ -412,7 +412,7 @@ def _first_line(exc: BaseException) -> str:
 
 def _clip(data: bytes) -> str:
     """Decode raw input for a quarantine record, cut to about 2000 characters."""
-    return data[: _RAW_MAX * 4].decode("utf-8", "replace").rstrip("\r\n")[:_RAW_MAX]
+    return data[: _RAW_MAX * 4].decode("utf-8", _REPAIR).rstrip("\r\n")[:_RAW_MAX]
 
 
 def _dump(value: Any) -> str:

@@ -329,7 +329,7 @@ def test_cli_tables_name_buyers_and_fit_the_terminal(tmp_path: Any) -> None:
     disk.close()
     runner = CliRunner()
     command = ["analytics", "concentration", "--data-dir", str(tmp_path), "-g", "buyer"]
-    piped = runner.invoke(app, command, env={"COLUMNS": "40"})  # not a terminal: every cell whole, however wide
+    piped = runner.invoke(app, command, env={"COLUMNS": "40", "FORCE_COLOR": None, "TTY_COMPATIBLE": None})  # not a terminal: every cell whole, however wide
     header = next(line.split() for line in piped.stdout.splitlines() if "awards" in line)
     assert piped.exit_code == 0 and header[:2] == ["label", "awards"] and header[-1] == "%"  # ... "1 bid %"
     assert "Northfield NHS Trust" in piped.stdout and "https:" not in piped.stdout and "left out" not in piped.stderr

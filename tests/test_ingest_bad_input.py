@@ -179,7 +179,7 @@ def test_clean_input_exits_0(tmp_path):
 
 def test_rejections_of_each_piped_stream_are_kept(tmp_path):
     command = [sys.executable, "-m", "kg.cli", "build", "-", "--data-dir", str(tmp_path), "--json", *SKIP]
-    for n in (1, 2):  # two different streams on standard input, one bad line each
+    for n in (1, 2, 2):  # two different streams on standard input, one bad line each, the second piped twice
         stream = f'{{"ocid": "ocds-mkgpipe-{n}", "id": "{n}", "date": "2024-01-0{n}T00:00:00Z"}}\n{{"id": "no ocid {n}"}}\n'
         result = subprocess.run(command, input=stream, capture_output=True, text=True, timeout=300, check=False)
         assert result.returncode == 3, result.stderr

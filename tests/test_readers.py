@@ -238,6 +238,9 @@ def test_bytes_that_are_not_utf8_are_read_as_windows_1252(tmp_path):
     package = tmp_path / "cp1252.json"
     package.write_bytes(b'{\n"releases": [{"ocid": "ocds-a-2", "title": "Caf\xe9 \xa3500 \x81"}]}\n')
     assert [i.release["title"] for i in read(lines, package)] == ["£1 Café £500 Buyer’s", "Café £500 \ufffd"]
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(b'{"ocid": "ocds-a-3"}\n{"ocid": "ocds-a-4", "title": "\xa3500" ]\n')
+    assert [getattr(i, "raw", None) for i in read(broken)] == [None, '{"ocid": "ocds-a-4", "title": "£500" ]']
 
 
 def test_byte_order_mark_and_crlf_are_tolerated(tmp_path):

@@ -46,7 +46,7 @@ def run_query(
     """Rows of the named query; parameters are the query's own (see its entry in /api/v1/queries), validated first."""
     settings = request.app.state.settings
     params = {k: v for k, v in request.query_params.items() if k != "limit"}
-    named_query(name).bind(params)  # unknown query (404) or bad parameters (400) answered here, before a worker is used
+    named_query(name).bind(params)  # unknown query (404) or bad parameters (422) answered here, before a worker is used
     timeout_s = settings.query_timeout_s
     rows: Rows = request.app.state.pool.call(run_named, name, params, min(limit, settings.max_rows), timeout_s, timeout_s=timeout_s)
     return QueryResult(name=name, parameters=params, variables=rows.variables, rows=rows.rows, truncated=rows.truncated)

@@ -136,7 +136,7 @@ def emit(rows: list[dict[str, Any]], fmt: Format, meta: dict[str, Any], columns:
         return
     if "label" in columns and all(str(r["group"]) == r["label"] for r in rows):
         columns = [c for c in columns if c != "label"]
-    elif "label" in columns and all(str(r["group"]).startswith(("http://", "https://")) for r in rows):
+    elif "label" in columns and all(str(r["group"]).startswith(("http://", "https://")) for r in rows if r["group"] != r["label"]):
         columns = [c for c in columns if c != "group"]  # a buyer's name reads better than its IRI (json and csv keep both)
     title = {**meta.get("scope", {}), **{k: v for k, v in meta.items() if k != "scope"}}
     table = Table(title=", ".join(f"{k}={v}" for k, v in title.items() if v) or None, box=box.SIMPLE_HEAD)
@@ -170,15 +170,12 @@ def emit(rows: list[dict[str, Any]], fmt: Format, meta: dict[str, Any], columns:
 def _fitting(columns: list[str], widths: list[int], room: int) -> list[int]:
     """Indexes of the columns a table of `room` characters can show: figures whole, names at least 8 wide.
 
-    Figures are left out from the right until the rest fit; the first column (what each row is) always stays.
+    Each command lists its columns most telling first: they are left out from the right until the rest fit, and the
+    first (what each row is) always stays.
     """
     shown = list(range(len(columns)))
-
-    def need() -> int:
-        return sum(min(widths[i], 8) if columns[i] in _TEXT else widths[i] for i in shown) + 3 * len(shown) + 4
-    while need() > room and len(shown) > 1:
-        figures = [i for i in shown[1:] if columns[i] not in _TEXT]
-        shown.remove(figures[-1] if figures else shown[-1])
+    while len(shown) > 1 and sum(min(widths[i], 8) if columns[i] in _TEXT else widths[i] for i in shown) + 3 * len(shown) + 4 > room:
+        shown.pop()
     return shown
 
 

@@ -10,7 +10,7 @@ import orjson
 import typer
 
 from kg.commands.common import DataDir, JsonFlag, err, print_json, settings_for
-from kg.errors import QueryError
+from kg.errors import InvalidParameter
 
 
 class Format(str, Enum):
@@ -51,7 +51,7 @@ def sparql(
     else:  # a table is drawn from SPARQL JSON results
         key = "json" if fmt is Format.table else fmt.value
     if not graph and key in ("turtle", "ntriples"):
-        raise QueryError(f"a {form} result cannot be given as {key}: use table, json, xml, csv or tsv")
+        raise InvalidParameter(f"a {form} result cannot be given as {key}: use table, json, xml, csv or tsv", "format")
     require_store(settings)  # says what to do before a process forks (and without opening it: no threads to fork)
     result = answer_within(settings, text, key, max_rows=limit or settings.max_rows, timeout_s=settings.query_timeout_s)
     if fmt is Format.table and not graph:

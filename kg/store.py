@@ -148,7 +148,7 @@ class OxigraphStore:
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(self.path))
-                _writer_file(self.path).write_text(_WRITER)
+                _writer_file(self.path).write_text(_writer())
         except OSError as exc:
             if "lock" in str(exc).lower():
                 raise StoreLockedError(
@@ -260,11 +260,13 @@ class OxigraphStore:
         del self._store
         if self.path is not None and not self.read_only:
             marker = _writer_file(self.path)
-            if marker.is_file() and marker.read_text() == _WRITER:
+            if marker.is_file() and marker.read_text() == _writer():
                 marker.unlink(missing_ok=True)
 
 
-_WRITER = f"{socket.gethostname()} {os.getpid()}\n"
+def _writer() -> str:
+    """How this process names itself as a store's writer: host and process id."""
+    return f"{socket.gethostname()} {os.getpid()}\n"
 
 
 def _writer_file(path: Path) -> Path:

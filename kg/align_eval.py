@@ -22,15 +22,33 @@ THRESHOLD_GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 _LABELS = set(CLASSES)
 
 
+def _label(value: Any) -> Any:
+    """A label as written by hand ("Clean energy", "safer_streets", null) in the form of CLASSES; other values as given."""
+    if value is None:
+        return "none"
+    if not isinstance(value, str):
+        return value
+    return "-".join(value.lower().replace("_", " ").split()) or "none"
+
+
 def load_gold(path: Path) -> list[dict[str, Any]]:
-    """Labelled processes from JSON Lines {"ocid", "primary", "missions"}; names the file and line of a bad row."""
+    """Labelled processes from JSON Lines {"ocid", "primary", "missions"}; names the file and line of a bad row.
+
+    Hand-written spellings are read kindly: mission ids in any case, with spaces or underscores, null or "none"
+    for no mission (and "none" in `missions` ignored), a primary left out of `missions`, an OCID with spaces around it.
+    """
     rows = []
     for number, row in read_jsonl(path):
-        primary = (row.get("primary") or "none") if isinstance(row, dict) else None
-        missions = (row.get("missions") or []) if isinstance(row, dict) else None
-        if primary not in _LABELS or not isinstance(missions, list) or not set(missions) <= set(MISSION_IDS) or not row.get("ocid") or "primary" not in row:
+        ok = isinstance(row, dict) and "primary" in row and isinstance(row.get("ocid"), str) and row["ocid"].strip()
+        primary = _label(row.get("primary")) if ok else None
+        missions = row.get("missions") or [] if ok else None
+        if isinstance(missions, list):
+            missions = list(dict.fromkeys(m for m in map(_label, missions) if m != "none"))
+        if primary not in _LABELS or not isinstance(missions, list) or not set(missions) <= set(MISSION_IDS):
             raise InputError(f"{path}:{number}: needs an ocid, a primary in {sorted(_LABELS)} and missions among {list(MISSION_IDS)}")
-        rows.append({**row, "primary": primary, "missions": missions})
+        if primary != "none" and primary not in missions:  # the rubric's missions include the primary
+            missions.insert(0, primary)
+        rows.append({**row, "ocid": row["ocid"].strip(), "primary": primary, "missions": missions})
     if not rows:
         raise InputError(f"{path} holds no labelled processes")
     return rows

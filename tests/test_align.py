@@ -148,6 +148,16 @@ def test_gold_file_errors_name_the_line(tmp_path: Path) -> None:
         load_gold(bad)
 
 
+def test_gold_files_written_by_hand_are_read_kindly(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"ocid": " ocds-a ", "primary": "Clean energy", "missions": ["clean_energy", "Growth", "none"]}\n'
+                    '{"ocid": "ocds-b", "primary": "NONE", "missions": ["none"]}\n{"ocid": "ocds-c", "primary": null}\n'
+                    '{"ocid": "ocds-d", "primary": "health"}\n')
+    assert [(g["ocid"], g["primary"], g["missions"]) for g in load_gold(gold)] == [
+        ("ocds-a", "clean-energy", ["clean-energy", "growth"]), ("ocds-b", "none", []), ("ocds-c", "none", []), ("ocds-d", "health", ["health"]),
+    ]
+
+
 def test_fit_to_another_file_leaves_the_shipped_model_and_aligns_with_it(aligned_settings: Settings, tmp_path: Path) -> None:
     from conftest import ALIGNED_SOURCES
 

@@ -36,7 +36,10 @@ def load_gold(path: Path) -> list[dict[str, Any]]:
 
     Hand-written spellings are read kindly: mission ids in any case, with spaces or underscores, null or "none"
     for no mission (and "none" in `missions` ignored), a primary left out of `missions`, an OCID with spaces around it.
+    A row may also name the outcome area of its primary mission it advances ("outcome": slug or "<mission>/<slug>").
     """
+    from kg.outcomes import find_outcome
+
     rows = []
     for number, row in read_jsonl(path):
         ok = isinstance(row, dict) and "primary" in row and isinstance(row.get("ocid"), str) and row["ocid"].strip()
@@ -48,7 +51,14 @@ def load_gold(path: Path) -> list[dict[str, Any]]:
             raise InputError(f"{path}:{number}: needs an ocid, a primary in {sorted(_LABELS)} and missions among {list(MISSION_IDS)}")
         if primary != "none" and primary not in missions:  # the rubric's missions include the primary
             missions.insert(0, primary)
-        rows.append({**row, "ocid": row["ocid"].strip(), "primary": primary, "missions": missions})
+        extra = {}
+        if row.get("outcome"):
+            outcome = find_outcome(row["outcome"]) if isinstance(row["outcome"], str) else None
+            if outcome is None or outcome.mission != primary:
+                raise InputError(f"{path}:{number}: outcome {row['outcome']!r} is not an outcome area of the primary mission "
+                                 f"{primary!r} in ontology/missions.ttl")
+            extra["outcome"] = outcome.slug
+        rows.append({**row, "ocid": row["ocid"].strip(), "primary": primary, "missions": missions, **extra})
     if not rows:
         raise InputError(f"{path} holds no labelled processes")
     return rows
@@ -88,6 +98,20 @@ def metrics(gold: Sequence[dict[str, Any]], predicted: dict[str, dict[str, Any]]
         "f1_none": round(per_class["none"], 4),
         "missions": missions,
     }
+
+
+def outcome_metrics(gold: Sequence[dict[str, Any]], matched: dict[tuple[str, str], str]) -> dict[str, Any] | None:
+    """How often the outcome area a process matched best within its labelled primary mission is the labelled one,
+    over the rows that name an outcome (None when none do); `matched` maps (ocid, mission) to an outcome slug."""
+    rows = [g for g in gold if g.get("outcome")]
+    if not rows:
+        return None
+    right = [matched.get((g["ocid"], g["primary"])) == g["outcome"] for g in rows]
+    missions = {}
+    for mission in MISSION_IDS:
+        mine = [r for g, r in zip(rows, right, strict=True) if g["primary"] == mission]
+        missions[mission] = {"n": len(mine), "accuracy": round(sum(mine) / len(mine), 4) if mine else 0.0}
+    return {"n": len(rows), "accuracy": round(sum(right) / len(rows), 4), "missions": missions}
 
 
 def _ocid_key(ocid: str) -> str:

@@ -43,6 +43,15 @@ def alignment_rows(store: GraphStore) -> Iterator[dict[str, Any]]:
         }
 
 
+def matched_outcomes(store: GraphStore) -> dict[tuple[str, str], str]:
+    """(ocid, mission) → the outcome area whose description the process's text matched best within that mission."""
+    rows = store.select(
+        f"SELECT ?ocid ?m ?o WHERE {{ GRAPH <{_G}> {{ ?a mkg:alignedProcess ?p ; mkg:mission ?m ; mkg:matchedOutcome ?o }} "
+        f"?p mkg:ocid ?ocid }}"
+    ).rows
+    return {(row["ocid"], _slug(row["m"]) or ""): _slug(row["o"]) or "" for row in rows}
+
+
 def explain(store: GraphStore, ocid: str) -> dict[str, Any]:
     """Each mission's score for one process with the evidence behind it, its outcome areas, and the social-value
     commitments its notices ask of suppliers ("social_value", see kg.social_value_report)."""

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from kg.align import Aligner, feature_matrix
-from kg.align_eval import load_gold, metrics
+from kg.align_eval import load_gold, metrics, outcome_metrics
 from kg.align_features import BUYER_PATTERNS, SIGNAL_COLUMNS
 from kg.align_model import CLASSES, load_model
 from kg.alignment_report import alignment_rows, explain
@@ -148,6 +148,21 @@ def test_gold_file_errors_name_the_line(tmp_path: Path) -> None:
         load_gold(bad)
 
 
+def test_outcome_labels_are_checked_and_scored(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"ocid": "a", "primary": "health", "outcome": "health/mental-health"}\n'
+                    '{"ocid": "b", "primary": "growth", "outcome": "housing-delivery"}\n{"ocid": "c", "primary": "growth"}\n')
+    rows = load_gold(gold)
+    assert [g.get("outcome") for g in rows] == ["mental-health", "housing-delivery", None]
+    matched = {("a", "health"): "mental-health", ("b", "growth"): "roads-and-highways", ("b", "health"): "housing-delivery"}
+    figures = outcome_metrics(rows, matched)
+    assert (figures["n"], figures["accuracy"]) == (2, 0.5)
+    assert figures["missions"]["health"] == {"n": 1, "accuracy": 1.0} and figures["missions"]["growth"]["accuracy"] == 0.0
+    gold.write_text('{"ocid": "a", "primary": "growth", "outcome": "mental-health"}\n')
+    with pytest.raises(InputError, match=r"gold.jsonl:1: outcome 'mental-health' is not an outcome area of the primary mission 'growth'"):
+        load_gold(gold)
+
+
 def test_gold_files_written_by_hand_are_read_kindly(tmp_path: Path) -> None:
     gold = tmp_path / "gold.jsonl"
     gold.write_text('{"ocid": " ocds-a ", "primary": "Clean energy", "missions": ["clean_energy", "Growth", "none"]}\n'
@@ -220,6 +235,11 @@ def test_cli_export_explain_and_eval(aligned_settings: Settings, rows: dict[str,
     figures = json.loads(evaluated.stdout)
     # labels from sources not in this graph count as wrong
     assert figures["n"] == len(load_gold(GOLD)) and figures["unaligned"] > 0
+    # the outcome area matched best within the labelled mission is the labelled one for most processes of this graph
+    labelled = [g for g in load_gold(GOLD) if g.get("outcome") and g["ocid"] in rows]
+    outcomes = figures["outcomes"]
+    assert len(labelled) > 30 and outcomes["n"] == sum(1 for g in load_gold(GOLD) if g.get("outcome"))
+    assert outcomes["accuracy"] * outcomes["n"] / len(labelled) >= 0.6  # the unaligned count as wrong
     missing = cli("explain", "ocds-nope", "--data-dir", data)
     assert missing.returncode == 1 and "Error: no process with OCID 'ocds-nope'" in missing.stderr
 

@@ -123,7 +123,7 @@ def eval_alignment(
     model_out: Annotated[Path | None, typer.Option(help="Where --fit saves the model (default: the shipped kg/models/alignment.json, which align and build use unless MISSIONKG_ALIGNMENT_MODEL names another).")] = None,
 ) -> None:
     """Score the graph's alignments against hand labels: accuracy, macro-F1, per-mission precision/recall, precision@20."""
-    from kg.align_eval import load_gold, metrics
+    from kg.align_eval import load_gold, metrics, outcome_metrics
 
     settings = settings_for(data_dir)
     if model_out and not fit:
@@ -138,11 +138,13 @@ def eval_alignment(
     else:
         from kg.align_eval import fitted_on
         from kg.align_model import load_model
-        from kg.alignment_report import alignment_rows
+        from kg.alignment_report import alignment_rows, matched_outcomes
         from kg.store import open_store
 
-        predicted = {r["ocid"]: r for r in alignment_rows(open_store(settings, read_only=True))}
+        store = open_store(settings, read_only=True)
+        predicted = {r["ocid"]: r for r in alignment_rows(store)}
         report = metrics(rows, predicted)
+        report["outcomes"] = outcome_metrics(rows, matched_outcomes(store))
         report["unaligned"] = sum(r["ocid"] not in predicted for r in rows)
         model = load_model(settings.alignment_model)
         report["in_sample"] = fitted_on(model, rows)
@@ -159,6 +161,10 @@ def eval_alignment(
     for mission, m in figures["missions"].items():
         out(f"{mission:<14}{m['support']:>8}{m['precision']:>10.3f}{m['recall']:>8.3f}{m['f1_primary']:>11.3f}{m['precision_at_20']:>7.3f}\n")
     out("(support, precision and recall count every mission a process advances; F1 primary its primary mission)\n")
+    if not fit and report["outcomes"]:
+        o = report["outcomes"]
+        per = "  ".join(f"{m} {v['accuracy']:.2f}" for m, v in o["missions"].items() if v["n"])
+        out(f"outcome area, the best match within the labelled mission: accuracy {o['accuracy']:.3f} over {o['n']} labels ({per})\n")
     if not fit and report["in_sample"]:
         err.print(f"[yellow]{report['in_sample']} of these {len(rows)} labels were used to fit the model, so these figures are "
                   f"in-sample; its leave-one-source-out macro-F1 is {report['model_cv_macro_f1']} (`--fit` measures it again)[/]")

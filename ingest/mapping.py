@@ -139,6 +139,13 @@ def _suitable(holder: dict[str, Any], key: str, lots: Sequence[dict[str, Any]] =
     return any(by_lot) if by_lot else None
 
 
+def _award_category(release: dict[str, Any]) -> str | None:
+    """The procurement category the awards state, when they agree: Find a Tender's award notices give it there only."""
+    stated = {a.get("mainProcurementCategory") for a in release.get("awards") or [] if isinstance(a, dict)}
+    stated = {c for c in stated if isinstance(c, str) and c.strip()}
+    return stated.pop() if len(stated) == 1 else None
+
+
 def _tender(w: Writer, process: str, release: dict[str, Any], parties: dict[str, dict[str, Any]]) -> None:
     tender = release.get("tender")
     if not isinstance(tender, dict):
@@ -148,8 +155,9 @@ def _tender(w: Writer, process: str, release: dict[str, Any], parties: dict[str,
     w.add(node, TYPE, M.Tender)
     w.text(node, DC.title, tender.get("title"))
     w.text(node, DC.description, tender.get("description"))
-    for key in ("status", "procurementMethod", "procurementMethodDetails", "mainProcurementCategory"):
+    for key in ("status", "procurementMethod", "procurementMethodDetails"):
         w.text(node, getattr(M, key), tender.get(key))
+    w.text(node, M.mainProcurementCategory, tender.get("mainProcurementCategory") or _award_category(release))
     w.money(node, M.value, tender.get("value"), "value")
     w.money(node, M.minValue, tender.get("minValue"), "minValue")
     for name in _PERIODS:

@@ -347,6 +347,22 @@ def test_cpv_stated_only_on_award_items_is_the_process_cpv(shared_data, settings
     assert f"{ID}process/{found[0][1]['ocid']}" in {r["p"] for r in rows}
 
 
+def test_procurement_category_stated_only_on_awards_is_the_process_category(shared_data, settings):
+    from kg.contracts import contract_detail
+
+    def award_categories(r: dict[str, Any]) -> set[str]:
+        return {a["mainProcurementCategory"] for a in r.get("awards") or [] if a.get("mainProcurementCategory")}
+
+    found = real_lines(shared_data, FTS, lambda r: len(award_categories(r)) == 1 and not tender(r).get("mainProcurementCategory"))
+    build_lines(settings, [line for line, _ in found])
+    store = open_store(settings, read_only=True)
+    try:
+        for _, release in found:
+            assert contract_detail(store, release["ocid"]).main_procurement_category == award_categories(release).pop()
+    finally:
+        store.close()
+
+
 def test_gross_only_values_keep_their_amount(shared_data, settings):
     def values(r: dict[str, Any]) -> list[dict[str, Any]]:
         t = tender(r)

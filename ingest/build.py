@@ -12,6 +12,7 @@ import orjson
 
 from ingest.countries import known_countries
 from ingest.errors import NothingUsable
+from ingest.mapping import mapping_version
 from ingest.pipeline import write_dirty
 from ingest.quarantine import Quarantine
 from ingest.readers import STDIN, Rejected, read_releases
@@ -44,6 +45,7 @@ class BuildSummary:
     processes: int = 0
     processes_mapped: int = 0
     processes_failed: int = 0
+    processes_remapped: int = 0  # written before by other mapping code (an upgrade), so mapped again
     failure_examples: dict[str, str] = field(default_factory=dict)  # OCID -> why it could not be mapped (first 20)
     organisations: int = 0
     triples: int = 0
@@ -137,6 +139,7 @@ def build(
     staging = Staging(settings.releases_db)
     quarantine = Quarantine(settings.quarantine_path)
     try:
+        summary.processes_remapped = staging.remap_if_changed(mapping_version())
         sources = _stage(inputs, staging, quarantine, summary, country.upper() if country else None, root_path, report)
         quarantine.write(sources - {STDIN})  # each piped stream is new input: its rejections add to earlier ones
         summary.quarantine_reasons = quarantine.reasons()

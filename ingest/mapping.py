@@ -5,8 +5,12 @@ The writer of those statements is ingest.statements; organisations and their rol
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from pyoxigraph import NamedNode
@@ -315,3 +319,22 @@ def map_process(compiled: dict[str, Any], history: list[ReleaseInfo]) -> Mapped:
     _awards(w, process, compiled, parties)
     _commitments(w, process, compiled)
     return mapped
+
+
+# The modules whose code decides the quads a release becomes, and the libraries they lean on.
+_MAPPING_MODULES = (
+    "ingest.compile", "ingest.mapping", "ingest.statements", "ingest.parties", "ingest.terms", "ingest.clean",
+    "ingest.countries", "ingest.validate", "kg.namespaces", "kg.identity", "kg.cpv", "kg.social_value", "kg.social_value_rules",
+)
+_MAPPING_LIBRARIES = ("ocdsmerge", "ftfy")
+
+
+@cache
+def mapping_version() -> str:
+    """A hash of the mapping code and its libraries' versions: a graph that other code wrote is mapped again."""
+    digest = hashlib.blake2b(digest_size=8)
+    for name in _MAPPING_MODULES:
+        digest.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
+    for name in _MAPPING_LIBRARIES:
+        digest.update(metadata.version(name).encode())
+    return digest.hexdigest()

@@ -30,6 +30,8 @@ CREATE TABLE IF NOT EXISTS linked_releases (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS processes (ocid TEXT PRIMARY KEY, state INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS processes_state ON processes (state);
+-- "mapping": the version of the code that mapped the processes marked clean.
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -100,6 +102,18 @@ class Staging:
         self._pending.clear()
         self._pending_linked.clear()
         return duplicates
+
+    def remap_if_changed(self, version: str) -> int:
+        """Mark every written process for mapping again when other code (or none recorded) wrote them than the
+        mapping of `version`, and record it; returns how many were marked."""
+        with self.db:
+            self.db.execute("BEGIN")
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'mapping'").fetchone()
+            marked = 0
+            if row is None or row[0] != version:
+                marked = self.db.execute(f"UPDATE processes SET state = {STALE} WHERE state = {CLEAN}").rowcount
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('mapping', ?)", (version,))
+        return marked
 
     def dirty(self) -> list[tuple[str, int]]:
         """OCIDs whose graph must be (re)written, with their state."""

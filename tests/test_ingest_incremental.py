@@ -65,6 +65,22 @@ def test_same_build_twice_leaves_the_same_quads_and_maps_nothing(settings):
     assert len(settings.quarantine_path.read_text().splitlines()) == 7
 
 
+def test_processes_written_by_other_mapping_code_are_mapped_again(settings, monkeypatch):
+    import ingest.build
+
+    inputs = [str(FIXTURES / "notices.jsonl")]
+    first = build(settings, inputs, skip_stages=ALL_STAGES)
+    before = quads(settings)
+    assert (first.processes_mapped, first.processes_remapped) == (3, 0)
+    monkeypatch.setattr(ingest.build, "mapping_version", lambda: "another-version")  # as after an upgrade
+    upgraded = build(settings, inputs, skip_stages=ALL_STAGES)
+    assert (upgraded.processes_remapped, upgraded.processes_mapped) == (3, 3) and quads(settings) == before
+    assert build(settings, inputs, skip_stages=ALL_STAGES).processes_mapped == 0  # once
+    with sqlite3.connect(settings.releases_db) as db:  # a store staged before versions were recorded
+        db.execute("DELETE FROM meta")
+    assert build(settings, inputs, skip_stages=ALL_STAGES).processes_remapped == 3
+
+
 def test_a_build_stopped_between_batches_ends_with_the_cpv_concepts_of_an_uninterrupted_one(settings, monkeypatch):
     from ingest import pipeline
 

@@ -62,6 +62,8 @@ def build(
             f"{summary.processes_mapped:,} processes written in {summary.seconds:.1f} s; the graph now holds "
             f"{summary.processes:,} processes, {summary.organisations:,} organisations, {summary.triples:,} triples"
         )
+        if summary.processes_remapped:
+            err.print(f"{summary.processes_remapped:,} processes were mapped again: other missionkg code had written them")
         if summary.releases_quarantined:
             reasons = ", ".join(f"{n} {r}" for r, n in sorted(summary.quarantine_reasons.items()))
             err.print(f"[yellow]quarantined ({reasons}): see {summary.quarantine_file}[/]")

@@ -139,7 +139,6 @@ def build(
     staging = Staging(settings.releases_db)
     quarantine = Quarantine(settings.quarantine_path)
     try:
-        summary.processes_remapped = staging.remap_if_changed(mapping_version())
         sources = _stage(inputs, staging, quarantine, summary, country.upper() if country else None, root_path, report)
         quarantine.write(sources - {STDIN})  # each piped stream is new input: its rejections add to earlier ones
         summary.quarantine_reasons = quarantine.reasons()
@@ -147,6 +146,7 @@ def build(
             raise NothingUsable(f"no records read from {', '.join(inputs)}: --root-path {root_path!r} matched nothing", summary)
         if summary.releases_read == summary.releases_quarantined and summary.releases_read > 0 and summary.releases_loaded == 0 and summary.releases_skipped == 0:
             raise NothingUsable(f"nothing readable in {', '.join(inputs)}: every record was quarantined (see {settings.quarantine_path})", summary)
+        summary.processes_remapped = staging.remap_if_changed(mapping_version())
         changed = _write(store, staging, summary, report)
         summary.stages = run_stages(settings, store, changed, report, skip=skip_stages)
         summary.processes = staging.count_processes()

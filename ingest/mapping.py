@@ -5,8 +5,10 @@ The writer of those statements is ingest.statements; organisations and their rol
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib
+import sys
 from collections.abc import Sequence
 from functools import cache, lru_cache
 from importlib import metadata
@@ -15,6 +17,7 @@ from typing import Any
 
 from pyoxigraph import NamedNode
 
+import ontology
 from ingest.clean import clean_text, has_literal_rn
 from ingest.countries import country_code
 from ingest.parties import map_parties, organisation, parties_by_id, resolve
@@ -321,20 +324,33 @@ def map_process(compiled: dict[str, Any], history: list[ReleaseInfo]) -> Mapped:
     return mapped
 
 
-# The modules whose code decides the quads a release becomes, and the libraries they lean on.
+# The modules whose code decides the quads a release becomes, the data they read, and the libraries they lean on.
 _MAPPING_MODULES = (
     "ingest.compile", "ingest.mapping", "ingest.statements", "ingest.parties", "ingest.terms", "ingest.clean",
-    "ingest.countries", "ingest.validate", "kg.namespaces", "kg.identity", "kg.cpv", "kg.social_value", "kg.social_value_rules",
+    "ingest.countries", "ingest.validate", "ingest.pipeline", "ingest.staging", "kg.namespaces", "kg.identity",
+    "kg.cpv", "kg.social_value", "kg.social_value_rules",
 )
 _MAPPING_LIBRARIES = ("ocdsmerge", "ftfy")
 
 
+def _code(source: bytes) -> str:
+    """What a module does, without its comments, docstrings or layout: editing those maps nothing again."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(node) is not None:
+            node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree)
+
+
 @cache
 def mapping_version() -> str:
-    """A hash of the mapping code and its libraries' versions: a graph that other code wrote is mapped again."""
+    """A hash of the mapping code, the social-value concepts it writes and its libraries' versions (and Python's,
+    whose Unicode tables normalise names): a graph that other code wrote is mapped again."""
     digest = hashlib.blake2b(digest_size=8)
     for name in _MAPPING_MODULES:
-        digest.update(Path(importlib.import_module(name).__file__ or "").read_bytes())
+        digest.update(_code(Path(importlib.import_module(name).__file__ or "").read_bytes()).encode())
+    digest.update(ontology.social_value_path().read_bytes())
     for name in _MAPPING_LIBRARIES:
         digest.update(metadata.version(name).encode())
+    digest.update(f"{sys.version_info.major}.{sys.version_info.minor}".encode())
     return digest.hexdigest()

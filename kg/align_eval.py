@@ -53,7 +53,8 @@ def load_gold(path: Path) -> list[dict[str, Any]]:
             missions.insert(0, primary)
         extra = {}
         if row.get("outcome"):
-            outcome = find_outcome(row["outcome"]) if isinstance(row["outcome"], str) else None
+            written = row["outcome"]
+            outcome = find_outcome("/".join(map(_label, written.split("/")))) if isinstance(written, str) else None
             if outcome is None or outcome.mission != primary:
                 raise InputError(f"{path}:{number}: outcome {row['outcome']!r} is not an outcome area of the primary mission "
                                  f"{primary!r} in ontology/missions.ttl")
@@ -106,12 +107,14 @@ def outcome_metrics(gold: Sequence[dict[str, Any]], matched: dict[tuple[str, str
     rows = [g for g in gold if g.get("outcome")]
     if not rows:
         return None
-    right = [matched.get((g["ocid"], g["primary"])) == g["outcome"] for g in rows]
+    found = [matched.get((g["ocid"], g["primary"])) for g in rows]
+    right = [f == g["outcome"] for f, g in zip(found, rows, strict=True)]
     missions = {}
     for mission in MISSION_IDS:
         mine = [r for g, r in zip(rows, right, strict=True) if g["primary"] == mission]
         missions[mission] = {"n": len(mine), "accuracy": round(sum(mine) / len(mine), 4) if mine else 0.0}
-    return {"n": len(rows), "accuracy": round(sum(right) / len(rows), 4), "missions": missions}
+    unmatched = sum(f is None for f in found)  # not aligned, or scored under the floor for that mission: wrong
+    return {"n": len(rows), "accuracy": round(sum(right) / len(rows), 4), "unmatched": unmatched, "missions": missions}
 
 
 def _ocid_key(ocid: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -275,22 +276,39 @@ def _writer_file(path: Path) -> Path:
 
 
 def writer_active(path: Path) -> bool:
-    """Whether a live process on this machine has the store at `path` open for writing right now.
+    """Whether the store at `path` is open for writing right now (always False off Linux, where it is not asked).
 
-    A writer killed before it closed leaves its file behind: it no longer counts once its process is gone.
+    Another process holds the store's lock file while it has it open (the kernel drops the lock with the process,
+    however it ends); this process's own writer, whose lock it cannot see, names itself in a file beside the store.
     """
     try:
-        host, pid = _writer_file(path).read_text().split()
-        if host != socket.gethostname():
-            return False
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
+        if _writer_file(path).read_text() == _writer():
+            return True
+    except OSError:
+        pass
+    return sys.platform.startswith("linux") and _write_locked(path / "LOCK")
+
+
+def _write_locked(lock: Path) -> bool:
+    """Whether another process holds a lock on `lock`, asked of the kernel (F_GETLK) without taking one.
+
+    Never called for a store this process writes: closing any descriptor of a lock file drops the caller's own locks.
+    """
+    import fcntl
+    import struct
+
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
         return False
-    except PermissionError:  # alive, run by another user
-        return True
-    except (OSError, ValueError):
+    try:
+        query = struct.pack("hhqqi", fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0)  # struct flock: type, whence, start, len, pid
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, query)
+        return struct.unpack("hhqqi", answer)[0] != fcntl.F_UNLCK
+    except OSError:
         return False
-    return True
+    finally:
+        os.close(fd)
 
 
 def _no_store(path: Path) -> StoreError:

@@ -150,13 +150,14 @@ def test_gold_file_errors_name_the_line(tmp_path: Path) -> None:
 
 def test_outcome_labels_are_checked_and_scored(tmp_path: Path) -> None:
     gold = tmp_path / "gold.jsonl"
-    gold.write_text('{"ocid": "a", "primary": "health", "outcome": "health/mental-health"}\n'
+    gold.write_text('{"ocid": "a", "primary": "health", "outcome": "Health/Mental health"}\n'
                     '{"ocid": "b", "primary": "growth", "outcome": "housing-delivery"}\n{"ocid": "c", "primary": "growth"}\n')
     rows = load_gold(gold)
     assert [g.get("outcome") for g in rows] == ["mental-health", "housing-delivery", None]
     matched = {("a", "health"): "mental-health", ("b", "growth"): "roads-and-highways", ("b", "health"): "housing-delivery"}
     figures = outcome_metrics(rows, matched)
-    assert (figures["n"], figures["accuracy"]) == (2, 0.5)
+    assert (figures["n"], figures["accuracy"], figures["unmatched"]) == (2, 0.5, 0)
+    assert outcome_metrics(rows, {})["unmatched"] == 2
     assert figures["missions"]["health"] == {"n": 1, "accuracy": 1.0} and figures["missions"]["growth"]["accuracy"] == 0.0
     gold.write_text('{"ocid": "a", "primary": "growth", "outcome": "mental-health"}\n')
     with pytest.raises(InputError, match=r"gold.jsonl:1: outcome 'mental-health' is not an outcome area of the primary mission 'growth'"):

@@ -165,6 +165,8 @@ def eval_alignment(
         o = report["outcomes"]
         per = "  ".join(f"{m} {v['accuracy']:.2f}" for m, v in o["missions"].items() if v["n"])
         out(f"outcome area, the best match within the labelled mission: accuracy {o['accuracy']:.3f} over {o['n']} labels ({per})\n")
+        if o["unmatched"]:
+            err.print(f"[yellow]{o['unmatched']} of these have no outcome match for their mission (not aligned, or under the floor)[/]")
     if not fit and report["in_sample"]:
         err.print(f"[yellow]{report['in_sample']} of these {len(rows)} labels were used to fit the model, so these figures are "
                   f"in-sample; its leave-one-source-out macro-F1 is {report['model_cv_macro_f1']} (`--fit` measures it again)[/]")

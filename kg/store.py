@@ -276,10 +276,11 @@ def _writer_file(path: Path) -> Path:
 
 
 def writer_active(path: Path) -> bool:
-    """Whether the store at `path` is open for writing right now (always False off Linux, where it is not asked).
+    """Whether the store at `path` is open for writing right now.
 
     Another process holds the store's lock file while it has it open (the kernel drops the lock with the process,
-    however it ends); this process's own writer, whose lock it cannot see, names itself in a file beside the store.
+    however it ends; asked on Linux only); this process's own writer, whose lock it cannot see, names itself in a
+    file beside the store.
     """
     try:
         if _writer_file(path).read_text() == _writer():

@@ -33,14 +33,18 @@ class Quarantine:
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(self.path.name + ".partial")
+        appended = {e["source"] for e in self.entries} - sources  # sources whose old entries may repeat a new one
         kept: set[bytes] = set()
         with partial.open("wb") as handle:
             if self.path.exists():
                 with self.path.open("rb") as old:
-                    for line in old:
-                        if line.strip() and orjson.loads(line).get("source") not in sources:
-                            kept.add(line.rstrip(b"\n"))
-                            handle.write(line.rstrip(b"\n") + b"\n")
+                    for line in filter(bytes.strip, old):
+                        source = orjson.loads(line).get("source")
+                        if source not in sources:
+                            text = line.rstrip(b"\n")
+                            if source in appended:
+                                kept.add(text)
+                            handle.write(text + b"\n")
             for entry in self.entries:
                 if (text := orjson.dumps(entry)) not in kept:
                     handle.write(text + b"\n")
